@@ -1,0 +1,44 @@
+"""`python -m api [--host H] [--port P]`: serve the API with uvicorn (defaults from JAUAP_* settings)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import uvicorn
+
+from api.settings import ApiSettings
+from index.errors import IndexMissingError
+from index.settings import IndexSettings
+from ops.logs import setup_logging
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = ApiSettings()
+    parser = argparse.ArgumentParser(prog="python -m api", description="Serve the Jauap web API.")
+    parser.add_argument("--host", default=settings.host, help=f"interface to bind (default {settings.host})")
+    parser.add_argument("--port", type=int, default=settings.port, help=f"port (default {settings.port})")
+    parser.add_argument("--workers", type=int, default=settings.workers, help="worker processes")
+    args = parser.parse_args(argv)
+    setup_logging(settings.log_level, json=settings.log_json)
+    index_dir = IndexSettings().index_dir
+    if not index_dir.exists():
+        print(IndexMissingError(index_dir), file=sys.stderr)
+        return 2
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=None,  # our JSON, redacting root handler (set up above) gets uvicorn's records too
+        access_log=False,  # RequestContextMiddleware logs each request (path only, with the request id)
+        proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
+        server_header=False,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""The FastAPI app factory: loads the index once, wires routes, middleware, error handling and optional parts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api.errors import install_error_handlers
+from api.metrics import ApiMetrics
+from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from api.ratelimit import SlidingWindowLimiter, parse_rate
+from api.routes import admin, ask, documents, feedback, health, search
+from api.settings import ApiSettings
+from index.errors import JauapError
+from index.settings import IndexSettings
+from ops.logs import setup_logging
+from ops.querylog import QueryLog
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """Cited, extractive answers from Kazakhstan's e-government documents, in Kazakh and Russian.
+
+`POST /ask` returns the answer object of the evaluation contract (`abstained`, `answer`, `citations`) plus an
+`answer_id` for `POST /feedback`, document titles and viewer links. Questions are limited to
+`JAUAP_MAX_QUESTION_CHARS` characters (default 1,000), request bodies to `JAUAP_MAX_BODY_BYTES`; clients are
+rate-limited by `JAUAP_RATE_LIMIT` (429 + `Retry-After`)."""
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from index.service import build_service
+
+    try:
+        app.state.service = await asyncio.to_thread(build_service, app.state.index_settings)
+    except JauapError as exc:
+        logger.critical("Cannot start the API: %s", exc)
+        raise
+    app.state.querylog = QueryLog(app.state.settings.querylog_path)
+    logger.info("index loaded: %d documents", len(app.state.service.documents()))
+    try:
+        yield
+    finally:
+        app.state.querylog.close()
+
+
+def create_app(settings: ApiSettings | None = None, index_settings: IndexSettings | None = None) -> FastAPI:
+    """Build the app; settings come from JAUAP_* env when not given (the `uvicorn --factory` entry point).
+
+    In that case this is the process's entry point (each uvicorn worker calls it), so it sets up logging too.
+    """
+    if settings is None:
+        settings = ApiSettings()
+        setup_logging(settings.log_level, json=settings.log_json)
+    index_settings = index_settings or IndexSettings()
+    app = FastAPI(title="Jauap API", version="0.1.0", description=DESCRIPTION, lifespan=_lifespan)
+    app.state.settings = settings
+    app.state.index_settings = index_settings
+    app.state.service = None
+    app.state.metrics = ApiMetrics()
+    app.state.reload_lock = asyncio.Lock()
+    rate = parse_rate(settings.rate_limit)
+    app.state.limiter = SlidingWindowLimiter(*rate) if rate else None
+
+    for module in (ask, search, documents, feedback, health, admin):
+        app.include_router(module.router)
+    _include_optional(app)
+    install_error_handlers(app)
+
+    # Added innermost first: CORS answers preflights before the body limit; the context middleware sees everything.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    origins = settings.cors_origin_list
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=["*"] if "*" in origins else origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "X-Jauap-Session", "X-Request-ID"],
+            expose_headers=["Retry-After", "X-Request-ID"],
+            max_age=600,
+        )
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    return app
+
+
+def _include_optional(app: FastAPI) -> None:
+    """The front-end pages and the Telegram webhook live in their own modules; the API runs without them."""
+    try:
+        from api import pages
+    except ImportError:
+        logger.warning("api.pages is missing: no widget, search or viewer pages")
+    else:
+        app.include_router(pages.router)
+    try:
+        from bot.webhook import include_webhook
+    except ImportError:
+        return
+    include_webhook(app)

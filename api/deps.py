@@ -1,0 +1,88 @@
+"""What routes receive from the app: the service, the query log, settings, metrics, and the guards."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Protocol
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.metrics import ApiMetrics
+from api.ratelimit import SlidingWindowLimiter, retry_after_header
+from api.settings import ApiSettings
+from index.models import Answer, Citation, Document, DocumentInfo
+from index.settings import IndexSettings
+from ops.querylog import QueryLog
+
+SESSION_HEADER = "X-Jauap-Session"
+
+
+class QAServiceLike(Protocol):
+    """The part of `index.service.QAService` the API uses."""
+
+    settings: IndexSettings
+    manifest: dict
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer: ...
+    def search(self, query: str, k: int = 10, doc: str | None = None) -> list[Citation]: ...
+    def documents(self) -> list[DocumentInfo]: ...
+    def document(self, doc_id: str) -> Document: ...
+
+
+def get_service(request: Request) -> QAServiceLike:
+    service = getattr(request.app.state, "service", None)
+    if service is None:
+        raise HTTPException(503, "The index is not loaded yet.")
+    return service
+
+
+def get_querylog(request: Request) -> QueryLog:
+    return request.app.state.querylog
+
+
+def get_settings(request: Request) -> ApiSettings:
+    return request.app.state.settings
+
+
+def get_metrics(request: Request) -> ApiMetrics:
+    return request.app.state.metrics
+
+
+ServiceDep = Annotated[QAServiceLike, Depends(get_service)]
+QueryLogDep = Annotated[QueryLog, Depends(get_querylog)]
+SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+MetricsDep = Annotated[ApiMetrics, Depends(get_metrics)]
+
+
+def rate_limited(request: Request) -> None:
+    """429 + Retry-After when this client (widget session, else IP) or its IP as a whole sends too much."""
+    limiter: SlidingWindowLimiter | None = request.app.state.limiter
+    if limiter is None:
+        return
+    ip = request.client.host if request.client else "unknown"
+    session = (request.headers.get(SESSION_HEADER) or "")[:128]
+    client_key = f"session:{session}" if session else f"client:{ip}"
+    factor = request.app.state.settings.rate_limit_ip_factor
+    wait = limiter.hit(client_key) or limiter.hit(f"ip:{ip}", cost_limit=limiter.limit * factor)
+    if wait is not None:
+        request.app.state.metrics.rate_limited.inc()
+        raise HTTPException(
+            429,
+            "Too many requests; please wait before asking again.",
+            headers={"Retry-After": retry_after_header(wait)},
+        )
+
+
+_bearer = HTTPBearer(auto_error=False, description="JAUAP_ADMIN_TOKEN")
+
+
+def require_admin(
+    settings: SettingsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> None:
+    """Admin endpoints need `Authorization: Bearer $JAUAP_ADMIN_TOKEN`; with no token configured they are off."""
+    expected = settings.admin_token.get_secret_value()
+    if not expected:
+        raise HTTPException(403, "Admin endpoints are disabled: set JAUAP_ADMIN_TOKEN to enable them.")
+    if credentials is None or not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):
+        raise HTTPException(401, "A valid admin bearer token is required.", headers={"WWW-Authenticate": "Bearer"})

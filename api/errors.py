@@ -1,0 +1,64 @@
+"""One place that maps domain and validation errors to HTTP responses with messages a client can act on."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from index.errors import (
+    BadQuestionError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    JauapError,
+    UnknownDocumentError,
+)
+from ops.logs import request_id_var
+
+logger = logging.getLogger(__name__)
+
+_STATUS: list[tuple[type[JauapError], int]] = [
+    (BadQuestionError, 422),
+    (UnknownDocumentError, 404),
+    (IndexMissingError, 503),
+    (IndexCorruptError, 503),
+    (IndexMismatchError, 503),
+]
+
+
+def status_for(exc: JauapError) -> int:
+    for cls, status in _STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 400
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, JauapError)
+    return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """Like FastAPI's own 422, minus the echoed input (it may hold personal data or unencodable text)."""
+    assert isinstance(exc, RequestValidationError)
+    detail = []
+    for err in exc.errors():
+        msg = str(err.get("msg", "invalid value"))
+        detail.append({"loc": [str(part) for part in err.get("loc", ())], "msg": msg, "type": err.get("type", "")})
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse(
+        {"detail": "Internal error; it has been logged.", "request_id": request_id_var.get()}, status_code=500
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(JauapError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,32 @@
+"""Prometheus metrics of one app instance (its own registry, so several apps in one process don't collide)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+
+class ApiMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "jauap_http_requests",
+            "HTTP requests by route and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "jauap_http_request_duration_seconds",
+            "Request latency by route.",
+            ["route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 1.0, 2.5, 5.0, 10.0),
+        )
+        self.answers = Counter("jauap_answers", "Questions answered (incl. abstentions).", registry=self.registry)
+        self.abstentions = Counter(
+            "jauap_abstentions", "Questions the documents do not answer.", registry=self.registry
+        )
+        self.feedback = Counter("jauap_feedback", "Ratings received.", ["rating"], registry=self.registry)
+        self.rate_limited = Counter("jauap_rate_limited", "Requests refused with 429.", registry=self.registry)
+        self.reloads = Counter(
+            "jauap_index_reloads", "Index hot reloads by outcome.", ["outcome"], registry=self.registry
+        )

@@ -1,0 +1,58 @@
+"""`python -m bot`: run the Telegram bot with long polling (webhook mode is served by the API app instead)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from bot.client import create_bot, create_storage
+from bot.dispatcher import build_dispatcher
+from bot.settings import BotSettings
+from index.errors import JauapError
+from index.service import build_service
+from index.settings import IndexSettings
+from ops.logs import setup_logging
+from ops.querylog import QueryLog
+
+logger = logging.getLogger("bot")
+
+
+async def run_polling(settings: BotSettings, service: object, querylog: QueryLog) -> None:
+    """Poll Telegram until interrupted (SIGINT/SIGTERM), then close the session and the storage."""
+    bot = create_bot(settings)
+    dp = build_dispatcher(service, querylog, settings, create_storage(settings))
+    try:
+        await bot.delete_webhook(drop_pending_updates=False)  # polling and a webhook exclude each other
+        await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+    finally:
+        await dp.storage.close()
+        await bot.session.close()
+
+
+def main() -> int:
+    settings = BotSettings()
+    try:
+        settings.token()
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if settings.bot_mode == "webhook":
+        print("error: JAUAP_BOT_MODE=webhook — the API app serves the bot (python -m api)", file=sys.stderr)
+        return 2
+    setup_logging("INFO", json=True)
+    try:
+        service = build_service(IndexSettings())
+    except JauapError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    querylog = QueryLog(settings.querylog_path)
+    try:
+        asyncio.run(run_polling(settings, service, querylog))
+    finally:
+        querylog.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Composition root of the bot: routers, middlewares and the injected service, query log and settings."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import BotCommand
+
+from bot.middlewares import ContextMiddleware, LoggingMiddleware, ThrottlingMiddleware
+from bot.routers import callbacks, errors, fallback, groups, help, inline, lang, questions, start
+from bot.settings import BotSettings
+from bot.texts import DEFAULT_LANG, LANGS, t
+
+logger = logging.getLogger(__name__)
+
+
+def commands(language: str) -> list[BotCommand]:
+    return [BotCommand(command=name, description=t(f"cmd_{name}", language)) for name in ("start", "help", "lang")]
+
+
+async def register_commands(bot: Bot) -> None:
+    """Command menus per language (Telegram shows the one matching the user's app language)."""
+    try:
+        await bot.set_my_commands(commands(DEFAULT_LANG))
+        for language in LANGS:
+            await bot.set_my_commands(commands(language), language_code=language)
+    except TelegramAPIError as exc:  # the menu is a convenience: never stop the bot for it
+        logger.warning("could not register the command menu: %s", exc)
+
+
+def build_dispatcher(
+    service: Any, querylog: Any, settings: BotSettings, storage: BaseStorage | None = None
+) -> Dispatcher:
+    """A Dispatcher answering from `service`, logging to `querylog`, keeping state in `storage` (memory default)."""
+    dp = Dispatcher(storage=storage or MemoryStorage(), service=service, querylog=querylog, settings=settings)
+    dp.update.outer_middleware(LoggingMiddleware())
+    throttle = ThrottlingMiddleware(settings.throttle_rate, settings.throttle_burst)
+    for observer in (dp.message, dp.callback_query, dp.inline_query):
+        observer.middleware(ContextMiddleware())
+        observer.middleware(throttle)
+    dp.include_routers(
+        errors.build_router(),
+        start.build_router(),
+        lang.build_router(),
+        help.build_router(),
+        callbacks.build_router(),
+        inline.build_router(),
+        groups.build_router(),
+        questions.build_router(),
+        fallback.build_router(),
+    )
+    dp.startup.register(register_commands)
+    return dp

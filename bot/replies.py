@@ -1,0 +1,109 @@
+"""Asking the service and sending the formatted answer — shared by private chats, groups and callbacks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from typing import Any
+
+from aiogram import Bot
+from aiogram.enums import ChatType
+from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.utils.chat_action import ChatActionSender
+
+from bot.formatting import render_answer
+from bot.keyboards import answer_keyboard, viewer_url
+from bot.memo import Memory
+from bot.settings import BotSettings
+from bot.texts import t
+from index.errors import BadQuestionError
+from index.models import Answer
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+
+
+def doc_titles(service: Any, lang: str) -> dict[str, str]:
+    """Document id → title in `lang`, from the service's catalogue."""
+    return {info.id: info.title(lang) for info in service.documents()}
+
+
+async def send_parts(
+    message: Message, parts: list[str], markup: InlineKeyboardMarkup | None = None, reply: bool = False
+) -> None:
+    """Send `parts` in order, the first as a reply when asked, the keyboard under the last one."""
+    for i, part in enumerate(parts):
+        kb = markup if i == len(parts) - 1 else None
+        if reply and i == 0:
+            await message.reply(part, reply_markup=kb)
+        else:
+            await message.answer(part, reply_markup=kb)
+
+
+def answer_markup(aid: str, answer: Answer, lang: str, settings: BotSettings) -> InlineKeyboardMarkup:
+    shown = settings.sources_per_message
+    first = answer.citations[0] if answer.citations else None
+    return answer_keyboard(
+        aid,
+        lang,
+        more_from=shown if len(answer.citations) > shown else None,
+        passage=0 if first else None,
+        link=viewer_url(settings.viewer_base_url, first) if settings.viewer_base_url and first else "",
+    )
+
+
+async def ask(service: Any, question: str) -> tuple[Answer, float]:
+    """The service's answer (searched in a worker thread: it is CPU-bound) and how long it took in ms."""
+    started = time.perf_counter()
+    answer = await asyncio.to_thread(service.ask, question)
+    return answer, (time.perf_counter() - started) * 1000
+
+
+async def reply_with_answer(
+    message: Message,
+    question: str,
+    *,
+    bot: Bot,
+    service: Any,
+    querylog: Any,
+    settings: BotSettings,
+    memory: Memory,
+    lang: str,
+) -> None:
+    """Answer `question` asked in `message`: cited answer or polite abstention, with the answer keyboard."""
+    question = question.strip()
+    group = message.chat.type != ChatType.PRIVATE
+    limit = service.settings.max_question_chars
+    if len(question) > limit:
+        await message.reply(t("too_long", lang, length=len(question), limit=limit))
+        return
+    try:
+        async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id, initial_sleep=0.0):
+            answer, latency_ms = await ask(service, question)
+    except BadQuestionError:
+        await message.reply(t("bad_question", lang))
+        return
+    aid = uuid.uuid4().hex[:16]
+    querylog.log_question(
+        answer_id=aid,
+        channel=CHANNEL,
+        question=question,
+        lang=lang,
+        abstained=answer.abstained,
+        confidence=answer.confidence,
+        top_doc=answer.citations[0].doc if answer.citations else None,
+        latency_ms=latency_ms,
+    )
+    await memory.remember(message.chat.id, aid, answer)
+    parts = render_answer(
+        answer,
+        lang,
+        doc_titles(service, lang),
+        shown=settings.sources_per_message,
+        passage_chars=settings.passage_chars,
+    )
+    await send_parts(message, parts, answer_markup(aid, answer, lang, settings), reply=group)
+    logger.info("answered aid=%s abstained=%s latency=%.0f ms", aid, answer.abstained, latency_ms)

@@ -1,0 +1,1 @@
+"""One Router per feature; `bot.dispatcher.build_dispatcher` composes them."""

@@ -1,0 +1,41 @@
+"""Questions in private chats: every plain text message is a question."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.types import Message
+
+from bot.memo import Memory
+from bot.replies import reply_with_answer
+from bot.settings import BotSettings
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+
+    @router.message(F.text, ~F.text.startswith("/"))
+    async def question(
+        message: Message,
+        bot: Bot,
+        service: Any,
+        querylog: Any,
+        settings: BotSettings,
+        memory: Memory,
+        lang: str,
+    ) -> None:
+        await reply_with_answer(
+            message,
+            message.text or "",
+            bot=bot,
+            service=service,
+            querylog=querylog,
+            settings=settings,
+            memory=memory,
+            lang=lang,
+        )
+
+    return router

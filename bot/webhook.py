@@ -1,0 +1,127 @@
+"""Webhook mode: the API app receives Telegram updates at `JAUAP_WEBHOOK_PATH` and feeds them to the dispatcher.
+
+The Bot and Dispatcher are created on the first update (or at startup when `JAUAP_WEBHOOK_URL` asks to register
+the webhook), from the service and query log the API's lifespan put on `app.state`; the bot session is closed when
+the app shuts down. Updates are accepted only with Telegram's secret token header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+
+from bot.client import create_bot, create_storage
+from bot.dispatcher import build_dispatcher
+from bot.settings import BotSettings
+from ops.redact import redact
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class WebhookBot:
+    """The bot behind the webhook route: created once, lazily, and closed with the app."""
+
+    def __init__(self, settings: BotSettings) -> None:
+        self.settings = settings
+        self.bot: Bot | None = None
+        self.dispatcher: Dispatcher | None = None
+        self._lock: asyncio.Lock | None = None
+
+    def secret_ok(self, given: str | None) -> bool:
+        expected = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else ""
+        return bool(expected) and given is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+    async def ensure(self, app: FastAPI) -> tuple[Bot, Dispatcher]:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if self.bot is None or self.dispatcher is None:
+                bot = create_bot(self.settings)
+                dp = build_dispatcher(
+                    app.state.service, app.state.querylog, self.settings, create_storage(self.settings)
+                )
+                await dp.emit_startup(bot=bot, **dp.workflow_data)
+                self.bot, self.dispatcher = bot, dp
+        return self.bot, self.dispatcher
+
+    async def register(self, app: FastAPI) -> None:
+        """setWebhook with our URL and secret, for the update types the routers handle."""
+        bot, dp = await self.ensure(app)
+        secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else None
+        await bot.set_webhook(
+            self.settings.webhook_url, secret_token=secret, allowed_updates=dp.resolve_used_update_types()
+        )
+        logger.info("webhook registered at %s", self.settings.webhook_url)
+
+    async def close(self) -> None:
+        if self.dispatcher is not None and self.bot is not None:
+            await self.dispatcher.emit_shutdown(bot=self.bot, **self.dispatcher.workflow_data)
+            await self.dispatcher.storage.close()
+        if self.bot is not None:
+            await self.bot.session.close()
+        self.bot = self.dispatcher = None
+
+    async def handle(self, request: Request) -> Response:
+        if not self.secret_ok(request.headers.get(SECRET_HEADER)):
+            return JSONResponse({"detail": "Wrong or missing secret token."}, status_code=401)
+        try:
+            payload = await request.json()
+        except ValueError:
+            return JSONResponse({"detail": "The body is not JSON."}, status_code=400)
+        bot, dp = await self.ensure(request.app)
+        try:
+            update = Update.model_validate(payload, context={"bot": bot})
+        except ValidationError:
+            return JSONResponse({"detail": "The body is not a Telegram update."}, status_code=400)
+        try:
+            result = await dp.feed_webhook_update(bot, update)
+            if isinstance(result, TelegramMethod):
+                await bot(result)
+        except Exception as exc:  # answered 200 anyway: a 5xx would make Telegram redeliver the same update
+            logger.error("webhook update %s failed: %s", update.update_id, redact(repr(exc)))
+        return JSONResponse({"ok": True})
+
+
+def include_webhook(app: FastAPI, settings: BotSettings | None = None) -> None:
+    """Serve the bot's webhook on `app` when JAUAP_BOT_MODE=webhook and a token is set; otherwise do nothing."""
+    settings = settings or BotSettings()
+    if settings.bot_mode != "webhook" or not settings.bot_token:
+        return
+    hook = WebhookBot(settings)
+    app.state.telegram = hook
+
+    async def telegram_webhook(request: Request) -> Response:
+        return await hook.handle(request)
+
+    app.add_api_route(settings.webhook_path, telegram_webhook, methods=["POST"], include_in_schema=False)
+
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app_: Any) -> AsyncIterator[Any]:
+        async with inner(app_) as state:
+            if settings.webhook_url:
+                try:
+                    await hook.register(app)
+                except TelegramAPIError as exc:
+                    logger.error("could not register the webhook: %s", exc)
+            try:
+                yield state
+            finally:
+                await hook.close()
+
+    app.router.lifespan_context = lifespan

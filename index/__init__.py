@@ -1,0 +1,1 @@
+"""Jauap retrieval layer: corpus → chunks → FAISS + BM25 → cited, extractive answers."""

@@ -1,0 +1,165 @@
+"""CLI: python -m index build | ask | answer --jsonl | eval | bench | report."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from .errors import JauapError
+from .settings import PROJECT_ROOT, IndexSettings
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    help="Jauap retrieval: build the index and answer.",
+)
+err = Console(stderr=True)
+DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
+
+IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (default: JAUAP_INDEX_DIR).")]
+
+
+def _settings(index: Path | None = None, corpus: Path | None = None) -> IndexSettings:
+    overrides = {k: v for k, v in {"index_dir": index, "corpus_dir": corpus}.items() if v is not None}
+    return IndexSettings(**overrides)
+
+
+def _build(settings: IndexSettings):
+    from .build import build_index
+
+    with Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=err, transient=True,
+    ) as bar:
+        task = bar.add_task("embedding passages", total=None)
+        report = build_index(settings, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    err.print(
+        f"[green]index built[/] at {report.path}: {report.documents} documents, {report.chunks} chunks, "
+        f"{report.embedded} passages embedded ({report.reused} from cache) in {report.seconds:.1f} s"
+    )
+    for name, reason in report.skipped.items():
+        err.print(f"[yellow]skipped[/] {name}: {reason}")
+    return report
+
+
+def _service(index: Path | None):
+    """Load the index; the default one is built on first use so that `ask` works right after installing."""
+    from .service import build_service
+    from .store import read_manifest
+
+    settings = _settings(index)
+    if index is None and not (settings.index_dir / "manifest.json").exists():
+        err.print(f"No index at {settings.index_dir} yet — building it from {settings.corpus_dir} (once).")
+        _build(settings)
+    read_manifest(settings.index_dir)
+    return build_service(settings)
+
+
+@app.command()
+def build(
+    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: JAUAP_CORPUS_DIR).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Index folder to write (default: JAUAP_INDEX_DIR).")] = None,
+) -> None:
+    """Build (or incrementally rebuild) the index from a corpus folder."""
+    _build(_settings(out, corpus))
+
+
+@app.command()
+def ask(
+    question: str,
+    index: IndexOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer-contract JSON.")] = False,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, max=10)] = 5,
+) -> None:
+    """Answer one question with cited passages."""
+    from .render import print_answer
+
+    service = _service(index)
+    answer = service.ask(question, top_k=top_k)
+    if as_json:
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_answer(Console(), answer)
+
+
+@app.command()
+def answer(
+    jsonl: Annotated[Path, typer.Option("--jsonl", help="Input lines {id, question}; '-' reads stdin.")],
+    index: IndexOpt = None,
+) -> None:
+    """The batch answer contract: one JSON line per input line, same order (../shared/eval/README.md)."""
+    service = _service(index)
+    stream = sys.stdin if str(jsonl) == "-" else jsonl.open(encoding="utf-8")
+    out = sys.stdout
+    with stream:
+        for n, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                qid, question = item.get("id"), item.get("question")
+            except (json.JSONDecodeError, AttributeError):
+                err.print(f"line {n}: not a JSON object — skipped")
+                continue
+            try:
+                row = service.ask(question).to_dict()
+            except JauapError as exc:
+                err.print(f"line {n} ({qid}): {exc}")
+                row = {"abstained": True, "answer": None, "citations": []}
+            out.write(json.dumps({"id": qid, **row}, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+@app.command("eval")
+def eval_(
+    questions: Annotated[Path, typer.Option(help="Question set with gold spans.")] = DEV_SET,
+    index: IndexOpt = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Per-variant quality table: hit@1, hit@5, MRR@10, answer@1, abstention."""
+    from .evaluate import evaluate, load_questions
+
+    rows = evaluate(_service(index), load_questions(questions))
+    order = sorted(rows, key=lambda k: (k == "ALL", k == "unanswerable", k))
+    if as_json:
+        typer.echo(json.dumps({k: rows[k].as_dict() for k in order}, indent=2))
+        return
+    table = Table(title=f"Quality on {questions.name}")
+    for col in ("variant", "n", "hit@1", "hit@5", "mrr@10", "answer@1", "abstained"):
+        table.add_column(col, justify="right" if col != "variant" else "left")
+    for k in order:
+        d = rows[k].as_dict()
+        table.add_row(k, str(d["n"]), *(f"{d[m]:.3f}" for m in ("hit@1", "hit@5", "mrr@10", "answer@1", "abstained")))
+    Console().print(table)
+
+
+@app.command()
+def bench(
+    questions: Annotated[Path, typer.Option(help="Questions to time.")] = DEV_SET,
+    index: IndexOpt = None,
+    rebuild: Annotated[bool, typer.Option(help="Also time a full build without the embedding cache.")] = False,
+) -> None:
+    """Build time, per-question latency p50/p95 after warm-up, peak memory."""
+    from .bench import run_bench
+
+    run_bench(_settings(index), questions, rebuild, Console())
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except JauapError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Pick the span that answers inside the top chunks, and decide whether to abstain.
+
+Every sentence, list item and table row of the top chunks competes: its own embedding similarity to the question,
+how many of the question's (rarer) words it contains, whether it carries the question's numbers, and the rank of its
+chunk. Figures matter most to citizens' questions ("how many", "when"), so a unit with digits gets a small bonus
+when the question asks for an amount or date.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .models import Chunk, Span
+from .text import analyse, numbers
+
+_HAS_DIGIT = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class SpanWeights:
+    similarity: float = 1.0
+    overlap: float = 0.6
+    numbers: float = 0.15
+    digits: float = 0.05
+    chunk_rank: float = 0.08
+
+
+@dataclass(frozen=True)
+class ScoredSpan:
+    span: Span
+    score: float
+    similarity: float
+    overlap: float
+
+
+def term_overlap(q_tokens: list[str], unit_tokens: set[str], idf: dict[str, float]) -> float:
+    """IDF-weighted share of the question's words present in the unit."""
+    weights = {t: idf.get(t, 0.0) for t in set(q_tokens)}
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in unit_tokens) / total if total else 0.0
+
+
+def choose_span(
+    chunks: list[Chunk],
+    text_of: dict[str, str],
+    unit_sims: list[np.ndarray],
+    q_tokens: list[str],
+    q_numbers: frozenset[str],
+    idf: dict[str, float],
+    prefix: int,
+    asks_figure: bool,
+    weights: SpanWeights = SpanWeights(),  # noqa: B008 - frozen dataclass
+) -> ScoredSpan | None:
+    best: ScoredSpan | None = None
+    for rank, (chunk, sims) in enumerate(zip(chunks, unit_sims, strict=True)):
+        text = text_of[chunk.doc]
+        for (s, e), sim in zip(chunk.units, sims, strict=True):
+            unit = text[s:e]
+            overlap = term_overlap(q_tokens, set(analyse(unit, prefix)), idf)
+            score = weights.similarity * float(sim) + weights.overlap * overlap - weights.chunk_rank * math.log1p(rank)
+            if q_numbers and q_numbers & numbers(unit):
+                score += weights.numbers
+            if asks_figure and _HAS_DIGIT.search(unit):
+                score += weights.digits
+            if best is None or score > best.score:
+                best = ScoredSpan(Span(chunk.doc, s, e, unit), score, float(sim), overlap)
+    return best
+
+
+def confidence(top_dense: float, top_overlap: float, coverage: float) -> float:
+    """One number the abstention threshold is applied to: closeness in meaning and in words."""
+    return round(0.6 * top_dense + 0.3 * top_overlap + 0.1 * coverage, 4)

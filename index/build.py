@@ -1,0 +1,110 @@
+"""Build the index: corpus → chunks → vectors (cached by content) + BM25 → a new artifacts version."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import CHUNKER_VERSION, chunk_document
+from .dense import DenseIndex
+from .documents import load_corpus
+from .embedders import Embedder, make_embedder
+from .lexical import LexicalIndex
+from .models import Chunk
+from .settings import IndexSettings
+from .store import FORMAT_VERSION, EmbeddingCache, Manifest, StoredIndex, corpus_hash, write_index
+from .text import ANALYSER_VERSION, clean
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]  # (done, total) embedding passages
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    path: Path
+    documents: int
+    chunks: int
+    embedded: int  # passages that had to be embedded (the rest came from the cache)
+    reused: int
+    seconds: float
+    skipped: dict[str, str]
+
+
+def passage_text(chunk: Chunk) -> str:
+    """What the embedder and BM25 read for a chunk: its section path, then its text."""
+    return clean(" › ".join(chunk.section) + ": " + chunk.text)
+
+
+def unit_texts(chunk: Chunk, text: str) -> list[str]:
+    label = chunk.section[-1] if chunk.section else ""
+    return [clean(f"{label}: {text[s:e]}") for s, e in chunk.units]
+
+
+def embed_cached(
+    embedder: Embedder, cache: EmbeddingCache, texts: list[str], batch: int, progress: Progress | None = None
+) -> tuple[np.ndarray, int]:
+    known = cache.get_many(texts)
+    todo = list(dict.fromkeys(t for t in texts if t not in known))
+    for i in range(0, len(todo), batch):
+        part = todo[i : i + batch]
+        vecs = embedder.embed_passages(part)
+        fresh = dict(zip(part, vecs, strict=True))
+        cache.put_many(fresh)
+        known.update(fresh)
+        if progress:
+            progress(min(i + batch, len(todo)), len(todo))
+    if not texts:
+        return np.zeros((0, embedder.dim), np.float32), 0
+    return np.stack([known[t] for t in texts]).astype(np.float32), len(todo)
+
+
+def build_index(
+    settings: IndexSettings,
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
+    t0 = time.perf_counter()
+    embedder = embedder or make_embedder(settings.embedder)
+    corpus = load_corpus(settings.corpus_dir)
+    chunks: list[Chunk] = []
+    for doc in corpus.documents:
+        chunks.extend(chunk_document(doc, settings.chunk_chars, first_id=len(chunks)))
+    documents = {d.id: d for d in corpus.documents}
+
+    texts = [passage_text(c) for c in chunks]
+    units = [u for c in chunks for u in unit_texts(c, documents[c.doc].text)]
+    cache = EmbeddingCache(settings.index_dir.absolute().parent / "embedding-cache.sqlite3", embedder.id)
+    try:
+        vectors, n1 = embed_cached(embedder, cache, texts + units, settings.embed_batch, progress)
+    finally:
+        cache.close()
+    chunk_vectors, unit_vectors = vectors[: len(texts)], vectors[len(texts) :]
+    dense = DenseIndex.build(chunk_vectors, settings.hnsw_above)
+    lexical = LexicalIndex.build(texts, settings.stem_prefix)
+    seconds = time.perf_counter() - t0
+    manifest = Manifest(
+        format=FORMAT_VERSION,
+        embedder=embedder.id,
+        dim=embedder.dim,
+        corpus_hash=corpus_hash(corpus.documents),
+        chunker=CHUNKER_VERSION,
+        analyser=ANALYSER_VERSION,
+        stem_prefix=settings.stem_prefix,
+        chunk_chars=settings.chunk_chars,
+        documents=len(documents),
+        chunks=len(chunks),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        build_seconds=round(seconds, 2),
+        skipped=corpus.skipped,
+    )
+    stored = StoredIndex(manifest, documents, chunks, dense, unit_vectors, lexical, settings.index_dir)
+    path = write_index(settings.index_dir, stored)
+    log.info("index built at %s: %d documents, %d chunks, %d embedded", path, len(documents), len(chunks), n1)
+    n_all = len(texts) + len(units)
+    return BuildReport(path, len(documents), len(chunks), n1, n_all - n1, seconds, corpus.skipped)

@@ -1,0 +1,239 @@
+"""Plain text out of the document formats agencies publish: .txt/.md, PDF, DOCX and HTML pages.
+
+The extracted text is what gets chunked, cited and shown, so every extractor returns text whose line structure the
+chunker can use (paragraphs on their own lines, table rows on one line with tab-separated cells).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+
+from index.errors import JauapError
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".pdf", ".docx", ".html", ".htm"})
+
+# Letters of the Kazakh and Russian Cyrillic alphabets plus the typography common in their texts: what a correctly
+# guessed legacy 8-bit encoding must mostly produce.
+_CYRILLIC_LETTERS = set("абвгдеёжзийклмнопрстуфхцчшщъыьэюяәғқңөұүһі")
+_CYRILLIC_LETTERS |= {c.upper() for c in _CYRILLIC_LETTERS}
+_PLAUSIBLE_NON_ASCII = _CYRILLIC_LETTERS | set("«»–—№“”„‘’…°±·\u00a0")
+_LEGACY_ENCODINGS = ("cp1251", "kz1048")  # Windows Cyrillic and its Kazakh variant (KZ-1048)
+_MIN_EVIDENCE = 20  # fewer non-ASCII characters than this cannot tell an encoding apart reliably
+_MIN_PLAUSIBLE = 0.97
+
+
+class UnreadableDocumentError(JauapError):
+    """A document that cannot be turned into text (corrupt, encrypted, undecodable, no text layer)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"Cannot read {path.name}: {reason}. The file is skipped; fix or replace it and rebuild.")
+        self.path = path
+        self.reason = reason
+
+
+def extract_text(path: Path) -> str:
+    """Return the text of a supported document; raise UnreadableDocumentError when it has none to give."""
+    path = Path(path)
+    extractor = _EXTRACTORS.get(path.suffix.lower())
+    if extractor is None:
+        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise UnreadableDocumentError(path, f"unsupported file type {path.suffix!r} (supported: {supported})")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableDocumentError(path, f"cannot open the file ({exc.strerror or exc})") from exc
+    text = extractor(path, data)
+    if not text.strip():
+        raise UnreadableDocumentError(path, "no text found (a scanned PDF without a text layer?)")
+    return text
+
+
+def decode_text(data: bytes, path: Path) -> str:
+    """UTF-8 (with or without BOM); else Windows-1251/KZ-1048 when the bytes clearly decode to Cyrillic text."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    best, best_score = None, 0.0
+    for encoding in _LEGACY_ENCODINGS:
+        try:
+            candidate = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        score = _plausibility(candidate)
+        if score > best_score:
+            best, best_score = candidate, score
+    if best is not None and best_score >= _MIN_PLAUSIBLE:
+        return best
+    raise UnreadableDocumentError(
+        path,
+        f"not valid UTF-8 (byte 0x{data[utf8_error.start]:02x} at offset {utf8_error.start}) and not recognisably "
+        "Windows-1251/KZ-1048; save it as UTF-8",
+    )
+
+
+def _plausibility(text: str) -> float:
+    """Share of non-ASCII characters that are Kazakh/Russian letters or their usual punctuation (0 = no evidence)."""
+    non_ascii = [c for c in text if ord(c) > 127]
+    if len(non_ascii) < _MIN_EVIDENCE:
+        return 0.0
+    return sum(c in _PLAUSIBLE_NON_ASCII for c in non_ascii) / len(non_ascii)
+
+
+def _plain_text(path: Path, data: bytes) -> str:
+    return decode_text(data, path)
+
+
+def _pdf_text(path: Path, data: bytes) -> str:
+    """Pages joined by blank lines. Encrypted files open only when they need no password to read."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(BytesIO(data))
+        if reader.is_encrypted and not _unlock(reader):
+            raise UnreadableDocumentError(path, "the PDF is encrypted (password required)")
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+    except UnreadableDocumentError:
+        raise
+    except PdfReadError as exc:
+        raise UnreadableDocumentError(path, f"broken PDF ({exc})") from exc
+    except Exception as exc:
+        # pypdf reports damage through many exception types (ValueError, KeyError, RecursionError…); any of them
+        # means this one file cannot be read, and the rest of the corpus must still index
+        raise UnreadableDocumentError(path, f"broken PDF ({type(exc).__name__}: {exc})") from exc
+    return "\n\n".join(p for p in pages if p) + "\n"
+
+
+def _unlock(reader: object) -> bool:
+    """Try the empty user password (owner-restricted files are readable by anyone)."""
+    try:
+        return bool(reader.decrypt(""))  # type: ignore[attr-defined]
+    except Exception:  # an unsupported cipher is as good as a password here
+        return False
+
+
+def _docx_text(path: Path, data: bytes) -> str:
+    """Paragraphs and tables in document order; a table row becomes one line of tab-separated cells."""
+    from io import BytesIO
+
+    import docx
+    from docx.table import Table
+
+    try:
+        document = docx.Document(BytesIO(data))
+    except Exception as exc:  # zipfile.BadZipFile, KeyError for missing parts, lxml errors…
+        raise UnreadableDocumentError(path, f"broken DOCX ({type(exc).__name__}: {exc})") from exc
+    lines: list[str] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            lines.extend(_table_rows(block))
+        elif block.text.strip():
+            lines.append(block.text.strip())
+    return "\n".join(lines) + "\n"
+
+
+def _table_rows(table: object) -> list[str]:
+    rows: list[str] = []
+    for row in table.rows:  # type: ignore[attr-defined]
+        cells: list[str] = []
+        previous = None
+        for cell in row.cells:
+            if cell._tc is previous:  # a horizontally merged cell is repeated once per grid column
+                continue
+            previous = cell._tc
+            cells.append(" ".join(cell.text.split()))
+        if any(cells):
+            rows.append("\t".join(cells))
+    return rows
+
+
+def _html_text(path: Path, data: bytes) -> str:
+    """Main text as a readability-style extractor sees it; the whole visible text when it finds none."""
+    import trafilatura
+
+    markup = _decode_html(data, path)
+    main = trafilatura.extract(
+        markup, include_comments=False, include_tables=True, include_links=False, include_images=False
+    )
+    if main and main.strip():
+        return main.strip() + "\n"
+    log.info("%s: no main text found, falling back to the visible text of the page", path.name)
+    return _strip_tags(markup)
+
+
+_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_\-]+)", re.IGNORECASE)
+
+
+def _decode_html(data: bytes, path: Path) -> str:
+    match = _META_CHARSET.search(data[:4096])
+    if match and not data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data.decode(match.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            pass  # a wrong or unknown declaration: detect instead
+    return decode_text(data, path)
+
+
+class _VisibleText(HTMLParser):
+    """Text outside script/style/navigation, with a line break at each block element."""
+
+    _SKIP = frozenset({"script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form"})
+    _BLOCK = frozenset(
+        {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table", "ul", "ol"}
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._skipping += 1
+        elif tag in self._BLOCK:
+            self.parts.append("\n")
+        elif tag in ("td", "th"):
+            self.parts.append("\t")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def _strip_tags(markup: str) -> str:
+    parser = _VisibleText()
+    parser.feed(markup)
+    parser.close()
+    lines = []
+    for line in "".join(parser.parts).splitlines():
+        cells = [" ".join(cell.split()) for cell in line.split("\t")]
+        if any(cells):
+            lines.append("\t".join(cell for cell in cells if cell))
+    return "\n".join(lines) + "\n"
+
+
+_EXTRACTORS: dict[str, Callable[[Path, bytes], str]] = {
+    ".txt": _plain_text,
+    ".md": _plain_text,
+    ".pdf": _pdf_text,
+    ".docx": _docx_text,
+    ".html": _html_text,
+    ".htm": _html_text,
+}

@@ -1,0 +1,108 @@
+"""Data that crosses the retrieval layer's boundary: chunks, hits, citations, answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """Catalogue entry of one corpus document (no text)."""
+
+    id: str  # file name in the corpus, e.g. "aqparatty-qazaqstan-2020.txt"
+    title_kk: str
+    title_ru: str
+    kind: str = "document"  # programme, news, lecture, essay, …
+    year: int | None = None
+    source: str = ""
+
+    def title(self, lang: str = "kk") -> str:
+        return self.title_ru if lang == "ru" and self.title_ru else self.title_kk
+
+
+@dataclass(frozen=True)
+class Document:
+    info: DocumentInfo
+    text: str  # the exact text every offset refers to
+
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage: exact offsets into its document and its place in the structure."""
+
+    id: int
+    doc: str
+    start: int
+    end: int
+    text: str  # == document.text[start:end]
+    section: tuple[str, ...] = ()
+    units: tuple[tuple[int, int], ...] = ()  # sentence / list item / table row offsets, for answer spans
+
+    @property
+    def section_path(self) -> str:
+        return " › ".join(self.section)
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True)
+class Span:
+    """An exact piece of a document: `text == document.text[start:end]`."""
+
+    doc: str
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict:
+        return {"doc": self.doc, "start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Citation:
+    doc: str
+    start: int
+    end: int
+    text: str
+    section: str
+    score: float
+    title: str = ""
+    # character ranges (relative to `text`) of words that matched the question, for highlighting
+    matches: tuple[tuple[int, int], ...] = ()
+
+    def to_dict(self) -> dict:
+        """The answer-contract form (../shared/eval/README.md)."""
+        return {
+            "doc": self.doc,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "section": self.section,
+            "score": round(float(self.score), 4),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: Span | None
+    citations: list[Citation] = field(default_factory=list)
+    abstained: bool = False
+    confidence: float = 0.0  # calibrated score the abstention threshold is applied to
+    curated: bool = False  # the first citation is an operator-pinned passage
+
+    def to_dict(self) -> dict:
+        """The answer-contract object (without `id`)."""
+        return {
+            "abstained": self.abstained,
+            "answer": self.answer.to_dict() if self.answer else None,
+            "citations": [c.to_dict() for c in self.citations],
+        }

@@ -1,0 +1,96 @@
+"""Question understanding: validation, markup stripping, script/keyboard restoration, typo repair, language."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .errors import BadQuestionError
+from .text import fold, has_kazakh_letters, numbers, stem, words
+from .vocabulary import Vocabulary
+
+_TAG = re.compile(r"<[^<>]{0,200}>")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Frequent Russian function words (general language knowledge): they tell a Russian question from a Kazakh one
+# typed without Kazakh letters, which the corpus vocabulary alone cannot.
+_RUSSIAN = {
+    "и", "в", "во", "на", "с", "со", "по", "для", "как", "что", "это", "к", "ко", "от", "до", "из", "о", "об",
+    "при", "за", "не", "ли", "же", "бы", "или", "а", "но", "какой", "какая", "какое", "какие", "каким", "каких",
+    "сколько", "когда", "где", "кто", "почему", "зачем", "чем", "чего", "был", "была", "было", "были", "есть",
+    "ещё", "еще", "уже", "году", "года", "лет", "будет", "можно", "нужно", "согласно", "после", "через", "между",
+}
+
+
+@dataclass(frozen=True)
+class Query:
+    original: str
+    text: str  # the question cleaned of markup and control characters
+    restored: str  # words put back into the corpus spelling (what the embedder reads)
+    tokens: list[str]  # BM25 keys
+    lang: str  # "kk" | "ru"
+    coverage: float  # share of the question's words the corpus knows (after restoration)
+    numbers: frozenset[str]
+
+
+def clean_question(question: object, max_chars: int) -> str:
+    if not isinstance(question, str):
+        raise BadQuestionError("The question must be text.")
+    if len(question) > max_chars * 4:
+        raise BadQuestionError(f"The question is too long: at most {max_chars} characters.")
+    text = unicodedata.normalize("NFC", question)
+    text = html.unescape(_TAG.sub(" ", text))
+    text = _CONTROL.sub(" ", text)
+    text = " ".join(text.split())
+    if not any(ch.isalnum() for ch in text):
+        raise BadQuestionError("The question is empty.")
+    if len(text) > max_chars:
+        raise BadQuestionError(f"The question is too long: at most {max_chars} characters.")
+    return text
+
+
+def detect_lang(text: str) -> str:
+    if has_kazakh_letters(text):
+        return "kk"
+    ws = [w.lower() for w in words(text)]
+    russian = sum(w in _RUSSIAN for w in ws)
+    return "ru" if ws and russian >= max(1, len(ws) // 8) else "kk"
+
+
+def analyse_question(question: str, vocab: Vocabulary, prefix: int, max_chars: int = 1000) -> Query:
+    text = clean_question(question, max_chars)
+    lang = detect_lang(text)
+    tokens: list[str] = []
+    known = total = 0
+    pieces: list[str] = []
+    pos = 0
+    for m in re.finditer(r"[^\W_]+", text):
+        w = m.group()
+        pieces.append(text[pos : m.start()])
+        pos = m.end()
+        if lang == "ru":
+            key = fold(w)
+            r_key, surface = (key, w) if key in vocab else ("", w)
+        else:
+            r = vocab.restore(w)
+            r_key, surface = r.key, r.surface
+            # keep the typed form where it already is proper Kazakh spelling or a number
+            if r.exact and (has_kazakh_letters(w) or w.isdigit() or w.lower() == surface):
+                surface = w
+        pieces.append(surface if surface.lower() != w.lower() else w)
+        tokens.append(stem(r_key or fold(w), prefix))
+        if len(w) >= 3 and not w.isdigit():
+            total += 1
+            known += bool(r_key)
+    pieces.append(text[pos:])
+    restored = "".join(pieces)
+    return Query(
+        original=question,
+        text=text,
+        restored=restored,
+        tokens=tokens,
+        lang=lang,
+        coverage=known / total if total else 0.0,
+        numbers=frozenset(numbers(text)),
+    )

