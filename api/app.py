@@ -61,6 +61,7 @@ def create_app(settings: ApiSettings | None = None, index_settings: IndexSetting
     app.state.settings = settings
     app.state.index_settings = index_settings
     app.state.service = None
+    app.state.answer_cache = None  # (service, AnswerCache), see api.deps.answer_cache
     app.state.metrics = ApiMetrics()
     app.state.reload_lock = asyncio.Lock()
     rate = parse_rate(settings.rate_limit)

@@ -8,6 +8,7 @@ from typing import Annotated, Protocol
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.cache import AnswerCache
 from api.metrics import ApiMetrics
 from api.ratelimit import SlidingWindowLimiter, retry_after_header
 from api.settings import ApiSettings
@@ -47,6 +48,15 @@ def get_settings(request: Request) -> ApiSettings:
 
 def get_metrics(request: Request) -> ApiMetrics:
     return request.app.state.metrics
+
+
+def answer_cache(request: Request, service: QAServiceLike) -> AnswerCache:
+    """The answer cache of the service now serving: a reload swaps the service, and so starts a fresh cache."""
+    state = request.app.state
+    cache = state.answer_cache
+    if cache is None or cache[0] is not service:
+        cache = state.answer_cache = (service, AnswerCache(state.settings.answer_cache_size))
+    return cache[1]
 
 
 ServiceDep = Annotated[QAServiceLike, Depends(get_service)]

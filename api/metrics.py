@@ -26,6 +26,7 @@ class ApiMetrics:
             "jauap_abstentions", "Questions the documents do not answer.", registry=self.registry
         )
         self.feedback = Counter("jauap_feedback", "Ratings received.", ["rating"], registry=self.registry)
+        self.cache_hits = Counter("jauap_answer_cache_hits", "Answers served from the cache.", registry=self.registry)
         self.rate_limited = Counter("jauap_rate_limited", "Requests refused with 429.", registry=self.registry)
         self.reloads = Counter(
             "jauap_index_reloads", "Index hot reloads by outcome.", ["outcome"], registry=self.registry

@@ -55,7 +55,9 @@ def _asset(name: str) -> Asset:
     return Asset(body=body, etag='"' + hashlib.sha256(body).hexdigest()[:20] + '"')
 
 
-def _cached(request: Request, name: str, media_type: str, max_age: int, extra: dict[str, str] | None = None) -> Response:
+def _cached(
+    request: Request, name: str, media_type: str, max_age: int, extra: dict[str, str] | None = None
+) -> Response:
     asset = _asset(name)
     headers = {
         "Cache-Control": f"public, max-age={max_age}",

@@ -38,7 +38,13 @@ class ApiSettings(BaseSettings):
     admin_token: SecretStr = Field(
         SecretStr(""), description="Bearer token for /admin/reload and /admin/report; '' disables the admin endpoints."
     )
-    max_body_bytes: int = Field(16_384, ge=1024, description="Larger request bodies are rejected with 413.")
+    answer_cache_size: int = Field(
+        2048,
+        ge=0,
+        description="Answers kept in memory per process for repeated questions (0 = off); "
+        "emptied when the index is reloaded.",
+    )
+    max_body_bytes: int = Field(65_536, ge=1024, description="Larger request bodies are rejected with 413.")
     log_level: str = Field("INFO", description="Logging level.")
     log_json: bool = Field(True, description="JSON log lines (false = plain text for a terminal).")
     trusted_proxies: str = Field(

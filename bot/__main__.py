@@ -5,21 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from typing import Any
 
-from bot.client import create_bot, create_storage
-from bot.dispatcher import build_dispatcher
 from bot.settings import BotSettings
 from index.errors import JauapError
-from index.service import build_service
 from index.settings import IndexSettings
 from ops.logs import setup_logging
-from ops.querylog import QueryLog
 
 logger = logging.getLogger("bot")
 
 
-async def run_polling(settings: BotSettings, service: object, querylog: QueryLog) -> None:
+async def run_polling(settings: BotSettings, service: Any, querylog: Any) -> None:
     """Poll Telegram until interrupted (SIGINT/SIGTERM), then close the session and the storage."""
+    from bot.client import create_bot, create_storage
+    from bot.dispatcher import build_dispatcher
+
     bot = create_bot(settings)
     dp = build_dispatcher(service, querylog, settings, create_storage(settings))
     try:
@@ -41,6 +41,9 @@ def main() -> int:
         print("error: JAUAP_BOT_MODE=webhook — the API app serves the bot (python -m api)", file=sys.stderr)
         return 2
     setup_logging("INFO", json=True)
+    from index.service import build_service  # heavy imports only once the settings are known to be usable
+    from ops.querylog import QueryLog
+
     try:
         service = build_service(IndexSettings())
     except JauapError as exc:

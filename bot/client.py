@@ -56,7 +56,11 @@ class RetryMiddleware(BaseRequestMiddleware):
                 delay *= 2
                 logger.warning(
                     "Bot API %s failed (%s), retry %d/%d in %.1fs",
-                    method.__api_method__, type(exc).__name__, attempt + 1, self.retries, wait,
+                    method.__api_method__,
+                    type(exc).__name__,
+                    attempt + 1,
+                    self.retries,
+                    wait,
                 )
             await asyncio.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover

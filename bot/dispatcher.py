@@ -40,9 +40,15 @@ def build_dispatcher(
     dp = Dispatcher(storage=storage or MemoryStorage(), service=service, querylog=querylog, settings=settings)
     dp.update.outer_middleware(LoggingMiddleware())
     throttle = ThrottlingMiddleware(settings.throttle_rate, settings.throttle_burst)
-    for observer in (dp.message, dp.callback_query, dp.inline_query):
+    # inline queries arrive while the user types: a bucket of their own, three times as generous
+    inline_throttle = ThrottlingMiddleware(settings.throttle_rate * 3, settings.throttle_burst * 3)
+    for observer, limiter in (
+        (dp.message, throttle),
+        (dp.callback_query, throttle),
+        (dp.inline_query, inline_throttle),
+    ):
         observer.middleware(ContextMiddleware())
-        observer.middleware(throttle)
+        observer.middleware(limiter)
     dp.include_routers(
         errors.build_router(),
         start.build_router(),

@@ -7,8 +7,7 @@ is always at least that, so every message built here is accepted whatever its ma
 from __future__ import annotations
 
 import html
-import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from bot.texts import t
 from index.models import Answer, Citation
@@ -29,24 +28,39 @@ def esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def highlight(text: str, bold: Ranges = (), under: Ranges = ()) -> str:
-    """Escape `text`, wrapping `bold` ranges in <b> and `under` ranges in <u>; always well-formed HTML."""
-    n = len(text)
-    cuts = {0, n}
-    for a, b in (*bold, *under):
-        cuts.update((max(0, min(n, a)), max(0, min(n, b))))
-    points = sorted(cuts)
-    out: list[str] = []
-    for a, b in itertools.pairwise(points):
-        if a == b:
+def _merge(ranges: Ranges, n: int) -> list[tuple[int, int]]:
+    """Ranges clipped to [0, n), sorted, overlapping or touching ones merged."""
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted((max(0, a), min(n, b)) for a, b in ranges):
+        if a >= b:
             continue
-        piece = esc(text[a:b])
-        if any(s <= a and b <= e for s, e in under):
-            piece = f"<u>{piece}</u>"
-        if any(s <= a and b <= e for s, e in bold):
-            piece = f"<b>{piece}</b>"
-        out.append(piece)
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _marked(text: str, ranges: Ranges, tag: str, inner: Callable[[int, int], str]) -> str:
+    """`text` rendered by `inner(a, b)` piece by piece, the pieces inside `ranges` wrapped in <tag>."""
+    out: list[str] = []
+    pos = 0
+    for a, b in _merge(ranges, len(text)):
+        out.append(inner(pos, a))
+        out.append(f"<{tag}>{inner(a, b)}</{tag}>")
+        pos = b
+    out.append(inner(pos, len(text)))
     return "".join(out)
+
+
+def highlight(text: str, bold: Ranges = (), under: Ranges = ()) -> str:
+    """Escape `text`, wrapping `bold` ranges in <b> and, inside those, `under` ranges in <u>; well-formed HTML."""
+
+    def underlined(a: int, b: int) -> str:
+        piece = text[a:b]
+        return _marked(piece, _shift(under, a, len(piece)), "u", lambda x, y: esc(piece[x:y]))
+
+    return _marked(text, bold, "b", underlined)
 
 
 def _shift(ranges: Ranges, offset: int, length: int) -> list[tuple[int, int]]:
@@ -101,10 +115,8 @@ def window(text: str, focus: Ranges, max_chars: int) -> tuple[str, int]:
 
 
 def section_label(section: str, titles: set[str]) -> str:
-    """The section path without a leading document title (already shown above it), at most 200 characters."""
-    parts = [p for p in section.split(" › ") if p]
-    if parts and parts[0] in titles:
-        parts = parts[1:]
+    """The section path without the document title (already shown above it), at most 200 characters."""
+    parts = [p for p in section.split(" › ") if p and p not in titles]
     label = " › ".join(parts)
     return label if len(label) <= 200 else label[:199] + "…"
 
@@ -152,7 +164,9 @@ def render_answer(
             blocks += source_blocks(cited[:2], answer, titles, passage_chars=passage_chars)
         blocks.append(f"☎️ {esc(t('next_step', lang))}")
         return split_blocks(blocks)
-    sentence, _ = window(answer.answer.text.strip(), (), passage_chars)
+    sentence = answer.answer.text.strip()
+    if len(sentence) > passage_chars:
+        sentence = window(sentence, (), passage_chars)[0] + " …"
     blocks = [f"💡 <b>{esc(t('answer', lang))}:</b> <b>{esc(sentence)}</b>"]
     if cited:
         blocks.append(f"📚 <b>{esc(t('sources', lang))}:</b>")

@@ -63,8 +63,7 @@ def _dump(answer: Answer) -> dict[str, Any]:
         "abstained": answer.abstained,
         "answer": [span.doc, span.start, span.end] if span else None,
         "citations": [
-            [c.doc, c.start, c.end, c.section, c.score, c.title, [list(m) for m in c.matches]]
-            for c in answer.citations
+            [c.doc, c.start, c.end, c.section, c.score, c.title, [list(m) for m in c.matches]] for c in answer.citations
         ],
     }
 

@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 
 from bot.memo import Memory
 from bot.texts import pick_lang, t
+from ops.logs import request_id_var
 from ops.redact import redact
 
 logger = logging.getLogger(__name__)
@@ -100,9 +101,11 @@ class LoggingMiddleware(BaseMiddleware):
         event_type, text = describe(event)
         user: User | None = data.get("event_from_user")
         started = time.perf_counter()
+        token = request_id_var.set(f"tg-{event.update_id}")
         try:
             return await handler(event, data)
         finally:
+            request_id_var.reset(token)
             logger.info(
                 "update %s type=%s user=%s text=%r took %.0f ms",
                 event.update_id,

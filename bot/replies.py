@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiogram import Bot
 from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import InlineKeyboardMarkup, Message
-from aiogram.utils.chat_action import ChatActionSender
 
 from bot.formatting import render_answer
 from bot.keyboards import answer_keyboard, viewer_url
@@ -24,6 +26,29 @@ from index.models import Answer
 logger = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
+TYPING_EVERY = 4.5  # Telegram shows "typing…" for 5 s
+_background: set[asyncio.Task[None]] = set()
+
+
+@contextlib.asynccontextmanager
+async def typing(bot: Bot, chat_id: int) -> AsyncIterator[None]:
+    """Show "typing…" while the block runs: sent at once, renewed while it lasts, never failing the block."""
+    stop = asyncio.Event()
+
+    async def keep_typing() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TelegramAPIError):
+                await bot.send_chat_action(chat_id=chat_id, action="typing")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), TYPING_EVERY)
+
+    task = asyncio.create_task(keep_typing())
+    _background.add(task)  # the loop keeps only weak references to tasks
+    task.add_done_callback(_background.discard)
+    try:
+        yield
+    finally:
+        stop.set()  # the task ends by itself once a request in flight returns; the answer does not wait for it
 
 
 def doc_titles(service: Any, lang: str) -> dict[str, str]:
@@ -81,7 +106,7 @@ async def reply_with_answer(
         await message.reply(t("too_long", lang, length=len(question), limit=limit))
         return
     try:
-        async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id, initial_sleep=0.0):
+        async with typing(bot, message.chat.id):
             answer, latency_ms = await ask(service, question)
     except BadQuestionError:
         await message.reply(t("bad_question", lang))

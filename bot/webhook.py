@@ -88,7 +88,9 @@ class WebhookBot:
         except ValidationError:
             return JSONResponse({"detail": "The body is not a Telegram update."}, status_code=400)
         try:
-            result = await dp.feed_webhook_update(bot, update)
+            # the app's current service and log: /admin/reload may have swapped them since the dispatcher was built
+            state = request.app.state
+            result = await dp.feed_webhook_update(bot, update, service=state.service, querylog=state.querylog)
             if isinstance(result, TelegramMethod):
                 await bot(result)
         except Exception as exc:  # answered 200 anyway: a 5xx would make Telegram redeliver the same update

@@ -53,7 +53,7 @@ def choose_span(
     idf: dict[str, float],
     prefix: int,
     asks_figure: bool,
-    weights: SpanWeights = SpanWeights(),  # noqa: B008 - frozen dataclass
+    weights: SpanWeights = SpanWeights(),
 ) -> ScoredSpan | None:
     best: ScoredSpan | None = None
     for rank, (chunk, sims) in enumerate(zip(chunks, unit_sims, strict=True)):

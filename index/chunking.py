@@ -201,7 +201,8 @@ def chunk_document(doc: Document, max_chars: int = 600, first_id: int = 0) -> li
     prev_heading, last_level = False, 0
     for unit in split_units(text):
         if unit.kind == "heading":
-            flush()
+            if not all_headings(current):
+                flush()
             title = text[unit.start : unit.end]
             level = _heading_level(title, prev_heading, last_level)
             path = {k: v for k, v in path.items() if k < level}

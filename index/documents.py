@@ -59,7 +59,7 @@ def supported(path: Path) -> bool:
     try:
         from .formats import SUPPORTED_SUFFIXES
     except ImportError:
-        SUPPORTED_SUFFIXES = PLAIN_SUFFIXES  # noqa: N806
+        SUPPORTED_SUFFIXES = PLAIN_SUFFIXES
     return path.suffix.lower() in SUPPORTED_SUFFIXES
 
 

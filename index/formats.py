@@ -167,9 +167,25 @@ def _html_text(path: Path, data: bytes) -> str:
         markup, include_comments=False, include_tables=True, include_links=False, include_images=False
     )
     if main and main.strip():
-        return main.strip() + "\n"
+        return _tab_tables(main.strip()) + "\n"
     log.info("%s: no main text found, falling back to the visible text of the page", path.name)
     return _strip_tags(markup)
+
+
+_TABLE_RULE = re.compile(r"^\|(\s*:?-{3,}:?\s*\|)+\s*$")
+
+
+def _tab_tables(text: str) -> str:
+    """trafilatura writes tables as `| a | b |` rows under a `|---|` rule: make them tab-separated rows like DOCX."""
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if _TABLE_RULE.match(stripped):
+            continue
+        if len(stripped) > 1 and stripped.startswith("|") and stripped.endswith("|"):
+            line = "\t".join(cell.strip() for cell in stripped[1:-1].split("|"))
+        lines.append(line)
+    return "\n".join(lines)
 
 
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_\-]+)", re.IGNORECASE)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from .errors import BadQuestionError
 from .text import fold, has_kazakh_letters, numbers, stem, words
+from .transliterate import harmonise, is_latin, latin_to_cyrillic
 from .vocabulary import Vocabulary
 
 _TAG = re.compile(r"<[^<>]{0,200}>")
@@ -58,6 +59,24 @@ def detect_lang(text: str) -> str:
     return "ru" if ws and russian >= max(1, len(ws) // 8) else "kk"
 
 
+def _restore(w: str, lang: str, plain: bool, vocab: Vocabulary, prefix: int) -> tuple[str, str]:
+    """(BM25 key, spelling for the embedder) of one question word."""
+    key = fold(w)
+    if w.isdigit():
+        return key, w
+    if key in vocab:  # known word: plain/Latin typing gets the corpus spelling back
+        return key, w if has_kazakh_letters(w) else vocab.surface[key]
+    if lang == "ru":
+        return "", w
+    typed = latin_to_cyrillic(w) if is_latin(w) else harmonise(w) if plain else w
+    if vocab.has_stem(stem(key, prefix), prefix):
+        return key, typed  # a known stem with an unseen ending: keep it
+    fixed = vocab.restore(typed)  # a typo: the closest corpus word, if close enough
+    if fixed.key:
+        return fixed.key, typed if has_kazakh_letters(w) else fixed.surface
+    return "", typed
+
+
 def analyse_question(question: str, vocab: Vocabulary, prefix: int, max_chars: int = 1000) -> Query:
     text = clean_question(question, max_chars)
     lang = detect_lang(text)
@@ -65,20 +84,13 @@ def analyse_question(question: str, vocab: Vocabulary, prefix: int, max_chars: i
     known = total = 0
     pieces: list[str] = []
     pos = 0
+    plain = lang == "kk" and not has_kazakh_letters(text)
     for m in re.finditer(r"[^\W_]+", text):
         w = m.group()
         pieces.append(text[pos : m.start()])
         pos = m.end()
-        if lang == "ru":
-            key = fold(w)
-            r_key, surface = (key, w) if key in vocab else ("", w)
-        else:
-            r = vocab.restore(w)
-            r_key, surface = r.key, r.surface
-            # keep the typed form where it already is proper Kazakh spelling or a number
-            if r.exact and (has_kazakh_letters(w) or w.isdigit() or w.lower() == surface):
-                surface = w
-        pieces.append(surface if surface.lower() != w.lower() else w)
+        r_key, surface = _restore(w, lang, plain, vocab, prefix)
+        pieces.append(w if surface.lower() == w.lower() else surface)
         tokens.append(stem(r_key or fold(w), prefix))
         if len(w) >= 3 and not w.isdigit():
             total += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 from dataclasses import dataclass
 
@@ -77,7 +78,7 @@ class QAService:
         n = len(self.index.chunks)
         cand = min(s.candidates, n)
         if self._chunk_vectors is not None:
-            dense_all = self._chunk_vectors @ qv
+            dense_all = self._dense_scores(qv)
             dense_top = np.argsort(-dense_all)[:cand]
             dense = {int(i): float(dense_all[i]) for i in dense_top}
         else:
@@ -101,6 +102,19 @@ class QAService:
             ranked = [i for i in ranked if chunks[i].doc == doc]
         hits = [Hit(chunks[i], fused[i]) for i in ranked[: k or s.top_k]]
         return Retrieval(query, hits, qv)
+
+    def _dense_scores(self, qv: np.ndarray) -> np.ndarray:
+        """A chunk's closeness: its own vector and its best sentence's (sentence vectors are sharper)."""
+        chunk = self._chunk_vectors @ qv
+        units = np.maximum.reduceat(self.index.unit_vectors @ qv, self._unit_offset[:-1])
+        mode = os.environ.get("XMODE", "mix")
+        if mode == "chunk":
+            return chunk
+        if mode == "unit":
+            return units
+        if mode == "max":
+            return np.maximum(chunk, units)
+        return 0.5 * chunk + 0.5 * units
 
     def _unit_sims(self, chunk: Chunk, qv: np.ndarray) -> np.ndarray:
         a, b = self._unit_offset[chunk.id], self._unit_offset[chunk.id + 1]

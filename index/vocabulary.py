@@ -31,17 +31,23 @@ class Vocabulary:
                 surfaces[fold(w)][lower(w)] += 1
         self.count = {k: sum(c.values()) for k, c in surfaces.items()}
         self.surface = {k: c.most_common(1)[0][0] for k, c in surfaces.items()}
+        self._stems: dict[int, set[str]] = {}
         self._by_len: dict[int, list[str]] = defaultdict(list)
         for k in self.surface:
             if len(k) >= 4 and not k.isdigit():
                 self._by_len[len(k)].append(k)
+
+    def has_stem(self, key_stem: str, prefix: int) -> bool:
+        if prefix not in self._stems:
+            self._stems[prefix] = {k[:prefix] for k in self.surface}
+        return key_stem in self._stems[prefix]
 
     def __contains__(self, key: str) -> bool:
         return key in self.surface
 
     @staticmethod
     def max_edits(n: int) -> int:
-        return 0 if n < 5 else 1 if n < 9 else 2
+        return 0 if n < 6 else 1 if n < 10 else 2
 
     def correct(self, key: str) -> str | None:
         """The most frequent corpus key within a small edit distance (longer words tolerate more edits)."""

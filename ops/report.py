@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import csv
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from ops.gaps import QueryEmbedder, group_similar, question_key
@@ -110,6 +111,13 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _every_day(days: Iterable[date]) -> list[date]:
+    days = sorted(days)
+    if not days:
+        return []
+    return [days[0] + timedelta(days=n) for n in range((days[-1] - days[0]).days + 1)]
+
+
 def _count_questions(texts: list[tuple[str, bool]]) -> list[QuestionCount]:
     """Count (question, abstained) pairs under `question_key`, most asked first (ties: first asked first)."""
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
@@ -153,7 +161,7 @@ def build_report(
         per_day[_utc(f.created_at).date()]["thumbs_up" if f.rating > 0 else "thumbs_down"] += 1
     days = [
         DayStats(day, **{k: per_day[day][k] for k in DayStats.__dataclass_fields__ if k != "day"})
-        for day in sorted(per_day)
+        for day in _every_day(per_day.keys())  # quiet days stay visible as zeros (an outage looks like one)
     ]
 
     questions = [(redact(r.question), r.abstained) for r in records]

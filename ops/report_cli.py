@@ -47,7 +47,8 @@ def parse_since(value: str | None, now: datetime | None = None) -> datetime | No
 
 def print_report(report: Report, console: Console, rows: int = 10) -> None:
     window = f"since {report.since:%Y-%m-%d %H:%M} UTC" if report.since else "all time"
-    summary = Table(title=f"Jauap operator report ({window})", show_header=False)
+    summary = Table(title="Jauap operator report", show_header=False)
+    summary.add_row("period", window)
     summary.add_row("questions", str(report.total))
     summary.add_row("abstained", f"{report.abstained} ({report.abstention_rate:.1%})")
     summary.add_row("feedback", f"👍 {report.thumbs_up}  👎 {report.thumbs_down_count}")
@@ -57,7 +58,11 @@ def print_report(report: Report, console: Console, rows: int = 10) -> None:
     daily = Table("day", "questions", "abstained", "👍", "👎", title="Per day (latest)")
     for d in report.days[-rows:]:
         daily.add_row(
-            d.day.isoformat(), str(d.questions), f"{d.abstention_rate:.0%}", str(d.thumbs_up), str(d.thumbs_down)
+            d.day.isoformat(),
+            str(d.questions),
+            f"{d.abstained} ({d.abstention_rate:.0%})",
+            str(d.thumbs_up),
+            str(d.thumbs_down),
         )
     console.print(daily)
 

@@ -7,7 +7,7 @@ import uuid
 
 from fastapi import APIRouter, Depends, Request
 
-from api.deps import MetricsDep, QueryLogDep, ServiceDep, SettingsDep, rate_limited
+from api.deps import MetricsDep, QueryLogDep, ServiceDep, SettingsDep, answer_cache, rate_limited
 from api.links import citation_out, guess_lang, titles
 from api.schemas import AskRequest, AskResponse, SpanOut
 from index.errors import BadQuestionError
@@ -31,7 +31,13 @@ def ask(
     if len(body.question) > limit:
         raise BadQuestionError(f"The question is too long: {len(body.question)} characters (limit {limit}).")
     started = time.perf_counter()
-    answer = service.ask(body.question, top_k=body.top_k)
+    cache = answer_cache(request, service)
+    answer = cache.get(body.question, body.top_k)
+    if answer is None:
+        answer = service.ask(body.question, top_k=body.top_k)
+        cache.put(body.question, body.top_k, answer)
+    else:
+        metrics.cache_hits.inc()
     latency_ms = (time.perf_counter() - started) * 1000
     answer_id = uuid.uuid4().hex
     lang = body.lang or guess_lang(body.question)

@@ -3,7 +3,7 @@
  * flow for people on a call (/ focuses the box, Enter searches, arrows move between results, c copies, o opens).
  */
 import {
-  appendHighlighted, citationText, copyText, getJson, initialLang, rememberLang, safeHref, translate,
+  appendHighlighted, citationText, copyText, getJson, initialLang, rememberLang, safeHref, sectionBelow, translate,
 } from "./ui.js";
 
 const TEXTS = {
@@ -84,6 +84,12 @@ function docTitle(id) {
   return (lang === "ru" ? d.title_ru || d.title_kk : d.title_kk || d.title_ru) || id;
 }
 
+/* The result's section without the document title it starts with (the title is the card heading). */
+function sectionOf(r) {
+  const d = documents.find((x) => x.id === r.doc);
+  return sectionBelow(r.section, r.title, d?.title_kk, d?.title_ru);
+}
+
 function viewerHref(r) {
   const raw = r.viewer_url || `view/${encodeURIComponent(r.doc)}?start=${r.start}&end=${r.end}`;
   const href = safeHref(raw);
@@ -118,7 +124,8 @@ function renderResults() {
     heading.append(`${i + 1}. ${title}`);
     const meta = document.createElement("p");
     meta.className = "meta";
-    if (r.section) meta.append(r.section, " · ");
+    const section = sectionOf(r);
+    if (section) meta.append(section, " · ");
     meta.append(`${t("score")} ${Number(r.score || 0).toFixed(2)}`);
     const quote = appendHighlighted(document.createElement("blockquote"), r.text, r.highlights || r.matches);
 
@@ -179,7 +186,8 @@ function activeIndex() {
 async function copyResult(i) {
   const r = results[i];
   if (!r) return;
-  const text = citationText({ title: r.title || docTitle(r.doc), section: r.section, text: r.text, url: viewerHref(r) });
+  const title = r.title || docTitle(r.doc);
+  const text = citationText({ title, section: sectionOf(r), text: r.text, url: viewerHref(r) });
   const ok = await copyText(text);
   list.dataset.copied = ok ? String(i) : "";
   setStatus(ok ? "copied" : "copyFailed");

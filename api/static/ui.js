@@ -75,6 +75,13 @@ export function appendHighlighted(parent, text, ranges, markClass) {
   return parent;
 }
 
+/* Section paths start at the document's title; under a title that is already shown, drop the repeat. */
+export function sectionBelow(section, ...titles) {
+  const parts = String(section || "").split(" › ");
+  while (parts.length && titles.includes(parts[0])) parts.shift();
+  return parts.join(" › ");
+}
+
 /* «quote» — title, section. URL: the form operators paste into a reply. */
 export function citationText({ title, section, text, url }) {
   const quote = text.replace(/\s+/g, " ").trim();
@@ -117,7 +124,8 @@ export function safeHref(raw) {
 
 /* One id per tab session: the API rate-limits per session, so operators behind one office IP don't share a budget. */
 function sessionId() {
-  const fresh = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+  const fresh = () =>
+    Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
   try {
     let id = sessionStorage.getItem("jauap-session");
     if (!id) {

@@ -24,7 +24,7 @@
   const TEXTS = {
     kk: {
       bubble: "Электрондық үкімет бойынша сұрақ қою",
-      title: "Jauap — электрондық үкімет көмекшісі",
+      title: "Jauap — электрондық үкімет",
       subtitle: "Жауаптар ресми құжаттардан дәйексөзбен беріледі",
       greeting:
         "Сәлеметсіз бе! Электрондық үкімет қызметтері туралы сұрағыңызды жазыңыз — жауапты құжаттағы үзіндімен көрсетемін.",
@@ -58,7 +58,7 @@
     },
     ru: {
       bubble: "Задать вопрос об электронном правительстве",
-      title: "Jauap — помощник по электронному правительству",
+      title: "Jauap — электронное правительство",
       subtitle: "Ответы — цитаты из официальных документов",
       greeting:
         "Здравствуйте! Задайте вопрос об услугах электронного правительства — я покажу ответ цитатой из документа.",
@@ -469,11 +469,22 @@
     };
   }
 
+  /* Section paths are rooted at the document's Kazakh title (index/chunking.py); the title is shown already, in
+     the reader's language, so the root is dropped. */
+  function sectionBelow(section, title) {
+    const parts = String(section || "").split(" › ");
+    return (parts.length > 1 || parts[0] === title ? parts.slice(1) : parts).join(" › ");
+  }
+
+  /* Blank lines of the source would make a chat bubble tall and gappy; one line break keeps the structure. */
+  const tidy = (text) => text.replace(/\n\s*\n/g, "\n");
+
   function sourceItem(c) {
     const href = viewerUrl(c);
     const name = c.title || c.doc;
     const link = href ? h("a", { href, target: "_blank", rel: "noopener" }, name) : h("span", {}, name);
-    return h("li", {}, link, c.section ? h("span", { class: "section" }, c.section) : null);
+    const section = sectionBelow(c.section, c.title);
+    return h("li", {}, link, section ? h("span", { class: "section" }, section) : null);
   }
 
   function renderAnswer(data) {
@@ -488,18 +499,19 @@
       if (i >= 0) {
         const c = citations[i];
         const part = excerpt(c.text, a.start - c.start, a.end - c.start);
-        quote.append(part.before, h("mark", {}, part.mark), part.after);
+        quote.append(tidy(part.before), h("mark", {}, part.mark), tidy(part.after));
         const href = viewerUrl(c);
         if (href) quote.append(h("a", { class: "cite", href, target: "_blank", rel: "noopener" }, `[${i + 1}]`));
       } else {
         quote.append(h("mark", {}, a.text));
       }
       article.append(quote);
-      const from = i >= 0 ? citations[i] : { ...a, title: a.title || "" };
-      const href = viewerUrl({ ...a, viewer_url: null });
+      const from = i >= 0 ? citations[i] : { title: "", section: "" };
+      const section = sectionBelow(from.section, from.title);
+      const href = viewerUrl({ ...a, viewer_url: null }); // the exact answer sentence, not the whole passage
       article.append(h("p", { class: "from" },
         href ? tr(h("a", { href, target: "_blank", rel: "noopener" }), "openSource") : null,
-        ` · ${from.title || a.doc}${from.section ? ` › ${from.section}` : ""}`));
+        ` · ${from.title || a.doc}${section ? ` › ${section}` : ""}`));
       if (citations.length) {
         article.append(tr(h("h3", {}), "sources"));
         article.append(h("ol", { class: "sources" }, ...citations.slice(0, SOURCES_SHOWN).map(sourceItem)));

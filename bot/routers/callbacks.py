@@ -92,4 +92,9 @@ def build_router() -> Router:
         section = section_label(citation.section, {citation.title})
         await send_parts(message, render_passage(title, section, text[start:end], lang, shifted))
 
+    @router.callback_query()
+    async def stale(query: CallbackQuery, lang: str) -> None:
+        """Buttons of an older bot version (or forged data): stop the client's spinner and say so."""
+        await query.answer(t("expired", lang), show_alert=True)
+
     return router

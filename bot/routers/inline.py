@@ -26,7 +26,7 @@ INLINE_PASSAGE_CHARS = 600
 def _article(rid: str, title: str, description: str, html: str) -> InlineQueryResultArticle:
     return InlineQueryResultArticle(
         id=rid,
-        title=title[:100],
+        title=title[:100] or "Jauap",
         description=description[:150],
         input_message_content=InputTextMessageContent(message_text=html, parse_mode="HTML"),
     )

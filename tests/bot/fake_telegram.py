@@ -7,12 +7,13 @@ app's loop under TestClient — talks to it over real HTTP exactly as it would t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import threading
 import time
 from email.parser import BytesParser
-from email.policy import HTTPPolicy
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -21,6 +22,7 @@ TOKEN = "123456789:TEST-token_for-jauap"
 BOT_ID = 123456789
 BOT_USERNAME = "jauap_test_bot"
 ME = {"id": BOT_ID, "is_bot": True, "first_name": "Jauap", "username": BOT_USERNAME, "supports_inline_queries": True}
+STALL, STALL_SECONDS = 0, 1.5  # fail(method, STALL): answer too late for a 0.5 s client timeout
 MAX_POLL_WAIT = 0.3  # seconds a getUpdates call waits for updates (keeps polling shutdown quick)
 
 
@@ -40,6 +42,8 @@ class FakeTelegram:
         self._failures: dict[str, list[int]] = {}
         self._cond = threading.Condition()
         self._update_ids = itertools.count(1)
+        self._last_pushed = 0
+        self._confirmed = 0  # highest update_id the bot confirmed (by asking for a later offset)
         self._message_ids = itertools.count(1000)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -79,11 +83,15 @@ class FakeTelegram:
         with self._cond:
             update = {"update_id": next(self._update_ids), **update}
             self._updates.append(update)
+            self._last_pushed = update["update_id"]
             self._cond.notify_all()
             return update["update_id"]
 
     def fail(self, method: str, *statuses: int) -> None:
-        """Answer the next calls of `method` with these HTTP error statuses, one each."""
+        """Answer the next calls of `method` with these HTTP error statuses, one each.
+
+        429 comes with `retry_after: 1` (flood control); `STALL` answers only after `STALL_SECONDS` (a timeout).
+        """
         with self._cond:
             self._failures.setdefault(method, []).extend(statuses)
 
@@ -102,6 +110,12 @@ class FakeTelegram:
                     raise AssertionError(f"{method} was not called {count} times; calls: {seen}")
                 self._cond.wait(left)
             return [params for name, params in self.calls if name == method]
+
+    def wait_confirmed(self, timeout: float = 15.0) -> None:
+        """Block until the bot confirmed every pushed update (so a next bot instance won't get them again)."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._confirmed >= self._last_pushed, timeout):
+                raise AssertionError(f"updates up to {self._last_pushed} not confirmed (at {self._confirmed})")
 
     async def until(self, method: str, count: int = 1, timeout: float = 15.0) -> list[dict[str, Any]]:
         """`wait_for` without blocking the event loop the bot runs in."""
@@ -127,8 +141,12 @@ class FakeTelegram:
             self._cond.notify_all()
             failures = self._failures.get(method)
             status = failures.pop(0) if failures else None
-        if status is not None:
-            body = {"ok": False, "error_code": status, "description": "Internal Server Error: injected by the test"}
+        if status == STALL:
+            time.sleep(STALL_SECONDS)
+        elif status is not None:
+            body: dict[str, Any] = {"ok": False, "error_code": status, "description": f"Error {status} (test)"}
+            if status == 429:
+                body["parameters"] = {"retry_after": 1}
             self._reply(request, status, body)
             return
         self._reply(request, 200, {"ok": True, "result": self._result(method, params)})
@@ -139,7 +157,7 @@ class FakeTelegram:
         raw = request.rfile.read(length) if length else b""
         ctype = request.headers.get("Content-Type", "")
         if ctype.startswith("multipart/form-data"):
-            message = BytesParser(policy=HTTPPolicy).parsebytes(b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + raw)
+            message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + raw)
             return {
                 part.get_param("name", header="content-disposition"): _decode(part.get_content())
                 for part in message.iter_parts()
@@ -152,6 +170,8 @@ class FakeTelegram:
         offset = int(params.get("offset") or 0)
         wait = min(float(params.get("timeout") or 0), MAX_POLL_WAIT)
         with self._cond:
+            self._confirmed = max(self._confirmed, offset - 1)
+            self._cond.notify_all()
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
             if not self._updates:
                 self._cond.wait(wait)
@@ -183,7 +203,8 @@ class FakeTelegram:
         request.send_header("Content-Type", "application/json")
         request.send_header("Content-Length", str(len(data)))
         request.end_headers()
-        request.wfile.write(data)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the bot stopped waiting (shutdown)
+            request.wfile.write(data)
 
 
 # -- update builders ---------------------------------------------------------------------------------------------

@@ -149,6 +149,18 @@ def test_html_page_yields_its_main_text_without_scripts_or_navigation(tmp_path: 
     assert "МЕНЮ_КІРУ" not in text
 
 
+def test_html_tables_become_tab_separated_rows(tmp_path: Path) -> None:
+    table = (
+        "<table><tr><th>Қызмет</th><th>Мерзімі</th></tr><tr><td>Мекенжай анықтамасы</td><td>1 күн</td></tr>"
+        "<tr><td>ЭЦҚ алу</td><td>15 минут</td></tr></table>"
+    )
+    path = tmp_path / "table.html"
+    path.write_text(PAGE.replace("</article>", table + "</article>"), encoding="utf-8")
+    lines = extract_text(path).splitlines()
+    assert "Мекенжай анықтамасы\t1 күн" in lines and "ЭЦҚ алу\t15 минут" in lines
+    assert not any(set(line) <= set("|-: ") for line in lines)  # no Markdown table rule left behind
+
+
 def test_html_without_a_main_article_falls_back_to_visible_text(tmp_path: Path) -> None:
     path = tmp_path / "tiny.htm"
     path.write_bytes(
@@ -196,3 +208,40 @@ def test_unsupported_and_empty_files_are_rejected(tmp_path: Path) -> None:
     with pytest.raises(UnreadableDocumentError, match="no text"):
         extract_text(empty)
     assert {".txt", ".md", ".pdf", ".docx", ".html", ".htm"} <= SUPPORTED_SUFFIXES
+
+
+def test_pdf_docx_and_html_index_and_cite_exact_offsets_while_a_broken_pdf_is_skipped(tmp_path: Path) -> None:
+    from index.build import build_index
+    from index.service import build_service
+    from index.settings import IndexSettings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _make_pdf(corpus / "contact-centre.pdf", [[RU, "Звонок на номер 1414 бесплатный."], [KK]])
+    document = docx.Document()
+    document.add_paragraph("Анықтамалар беру мерзімдері туралы")
+    table = document.add_table(rows=2, cols=2)
+    for r, row in enumerate([("Мекенжай анықтамасы", "бір жұмыс күні"), ("Соттылық туралы анықтама", "бес күн")]):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    document.save(str(corpus / "certificates.docx"))
+    (corpus / "con-page.html").write_text(PAGE, encoding="utf-8")
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\n%%EOF")
+    settings = IndexSettings(
+        corpus_dir=corpus, index_dir=tmp_path / "index", embedder="hash", curated_file=tmp_path / "none.toml"
+    )
+
+    report = build_index(settings)
+    assert "broken.pdf" in report.skipped and "broken" in report.skipped["broken.pdf"].lower()
+    service = build_service(settings)
+    assert {d.id for d in service.documents()} == {"contact-centre.pdf", "certificates.docx", "con-page.html"}
+
+    for query, doc, expected in [
+        ("контакт-центр 1414 консультирует граждан", "contact-centre.pdf", "1414"),
+        ("Соттылық туралы анықтама мерзімі", "certificates.docx", "Соттылық туралы анықтама\tбес күн"),
+        ("ХҚКО бір терезе қағидаты", "con-page.html", "бір терезе қағидаты"),
+    ]:
+        top = service.search(query, k=3)[0]
+        assert top.doc == doc, (query, top)
+        assert expected in top.text
+        assert service.document(doc).text[top.start : top.end] == top.text

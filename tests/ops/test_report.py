@@ -219,3 +219,14 @@ def test_report_command_without_a_log_says_where_it_looked(tmp_path: Path) -> No
     assert result.exit_code == 1
     assert "No query log" in result.output
     assert not (tmp_path / "none.sqlite3").exists()  # the report never creates an empty log by accident
+
+
+def test_quiet_days_appear_as_zero_rows(querylog: QueryLog) -> None:
+    with sqlite3.connect(querylog.path) as conn:
+        conn.execute(
+            "UPDATE questions SET created_at = ? WHERE answer_id = 'a0'", ((DAY1 + timedelta(days=5)).isoformat(),)
+        )
+    days = build_report(querylog).days
+    assert [d.day.isoformat() for d in days] == [f"2026-11-0{n}" for n in range(2, 8)]
+    assert [(d.questions, d.abstention_rate) for d in days[3:5]] == [(0, 0.0), (0, 0.0)]
+    assert days[5].questions == 1

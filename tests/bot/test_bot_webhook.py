@@ -1,0 +1,92 @@
+"""Webhook mode through the real API app (TestClient): Telegram's secret header is required, updates are answered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fake_telegram import TOKEN, FakeTelegram, buttons, callback, message
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import ApiSettings
+from bot.webhook import SECRET_HEADER
+from index.settings import IndexSettings
+
+SECRET = "s3cret-Token_for-tests"
+PATH = "/telegram/test-hook"
+QUESTION_KK = "«Электрондық үкімет» порталын күн сайын қанша азамат пайдаланады?"
+
+
+@pytest.fixture
+def webhook_app(
+    monkeypatch: pytest.MonkeyPatch, telegram: FakeTelegram, tmp_path: Path, index_settings: IndexSettings
+) -> Iterator[TestClient]:
+    for name, value in {
+        "JAUAP_BOT_MODE": "webhook",
+        "JAUAP_BOT_TOKEN": TOKEN,
+        "JAUAP_WEBHOOK_SECRET": SECRET,
+        "JAUAP_WEBHOOK_PATH": PATH,
+        "JAUAP_WEBHOOK_URL": f"https://jauap.example.kz{PATH}",
+        "JAUAP_TELEGRAM_API_BASE": telegram.base,
+        "JAUAP_RETRY_BACKOFF": "0.01",
+        "JAUAP_REDIS_URL": "",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = ApiSettings(querylog_path=tmp_path / "querylog.sqlite3", rate_limit="0", _env_file=None)
+    app = create_app(settings, index_settings)
+    with TestClient(app) as client:
+        yield client
+    assert app.state.telegram.bot is None  # the bot session was closed with the app
+
+
+def post_update(client: TestClient, update: dict, secret: str | None = SECRET, update_id: int = 1):
+    headers = {SECRET_HEADER: secret} if secret is not None else {}
+    return client.post(PATH, json={"update_id": update_id, **update}, headers=headers)
+
+
+def test_webhook_with_the_right_secret_answers_and_logs(webhook_app: TestClient, telegram: FakeTelegram) -> None:
+    [registered] = telegram.calls_of("setWebhook")
+    assert registered["url"] == f"https://jauap.example.kz{PATH}" and registered["secret_token"] == SECRET
+    assert "message" in registered["allowed_updates"] and "callback_query" in registered["allowed_updates"]
+
+    response = post_update(webhook_app, message(QUESTION_KK, user_id=401))
+    assert response.status_code == 200
+    [sent] = telegram.calls_of("sendMessage")
+    assert sent["chat_id"] == 401 and "25 000" in sent["text"]
+
+    up = next(b["callback_data"] for b in buttons(sent) if b.get("callback_data", "").startswith("a:up:"))
+    assert post_update(webhook_app, callback(up, sent, user_id=401), update_id=2).status_code == 200
+    querylog = webhook_app.app.state.querylog
+    querylog.flush()
+    [question] = querylog.questions()
+    [rating] = querylog.feedback()
+    assert question.channel == "telegram" and rating.answer_id == question.answer_id and rating.rating == 1
+
+
+@pytest.mark.parametrize("secret", ["wrong-secret", "", None])
+def test_webhook_rejects_a_wrong_or_missing_secret(
+    webhook_app: TestClient, telegram: FakeTelegram, secret: str | None
+) -> None:
+    response = post_update(webhook_app, message(QUESTION_KK, user_id=402), secret=secret)
+    assert response.status_code in (401, 403)
+    assert telegram.calls_of("sendMessage") == []
+
+
+def test_webhook_rejects_a_body_that_is_not_an_update(webhook_app: TestClient) -> None:
+    response = webhook_app.post(PATH, content=b"not json", headers={SECRET_HEADER: SECRET})
+    assert response.status_code == 400
+    response = webhook_app.post(PATH, json={"update_id": "x", "message": 5}, headers={SECRET_HEADER: SECRET})
+    assert response.status_code == 400
+
+
+def test_no_webhook_route_in_polling_mode(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, index_settings: IndexSettings
+) -> None:
+    monkeypatch.setenv("JAUAP_BOT_MODE", "polling")
+    monkeypatch.setenv("JAUAP_BOT_TOKEN", TOKEN)
+    settings = ApiSettings(querylog_path=tmp_path / "querylog.sqlite3", rate_limit="0", _env_file=None)
+    with TestClient(create_app(settings, index_settings)) as client:
+        response = client.post("/telegram/webhook", json={"update_id": 1}, headers={SECRET_HEADER: SECRET})
+    assert response.status_code in (404, 405)

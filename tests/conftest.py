@@ -1,0 +1,31 @@
+"""Shared fixtures: a real index (real FAISS + bm25s) over the tiny corpus in tests/data, with the fast fake embedder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.build import build_index
+from index.service import QAService, build_service
+from index.settings import IndexSettings
+
+DATA = Path(__file__).parent / "data"
+
+
+def make_settings(tmp: Path, corpus: Path = DATA / "corpus", **overrides) -> IndexSettings:
+    return IndexSettings(
+        corpus_dir=corpus, index_dir=tmp / "index", embedder="hash", curated_file=tmp / "curated.toml", **overrides
+    )
+
+
+@pytest.fixture(scope="session")
+def index_settings(tmp_path_factory: pytest.TempPathFactory) -> IndexSettings:
+    settings = make_settings(tmp_path_factory.mktemp("tiny-index"))
+    build_index(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def service(index_settings: IndexSettings) -> QAService:
+    return build_service(index_settings)
