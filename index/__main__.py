@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
@@ -12,6 +13,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
+
+from ops.report import report_command
 
 from .errors import JauapError
 from .settings import PROJECT_ROOT, IndexSettings
@@ -89,14 +92,22 @@ def ask(
         print_answer(Console(), answer)
 
 
+_ABSTAINED = {"abstained": True, "answer": None, "citations": []}
+
+
 @app.command()
 def answer(
     jsonl: Annotated[Path, typer.Option("--jsonl", help="Input lines {id, question}; '-' reads stdin.")],
     index: IndexOpt = None,
 ) -> None:
     """The batch answer contract: one JSON line per input line, same order (../shared/eval/README.md)."""
+    if str(jsonl) != "-" and not jsonl.is_file():
+        raise JauapError(f"No question file at {jsonl}.")
     service = _service(index)
-    stream = sys.stdin if str(jsonl) == "-" else jsonl.open(encoding="utf-8")
+    # undecodable bytes must not end the run: they become U+FFFD and that line is answered (or abstained) like any
+    raw = sys.stdin.buffer if str(jsonl) == "-" else jsonl.open("rb")
+    stream = io.TextIOWrapper(raw, encoding="utf-8", errors="replace")
+    sys.stdout.reconfigure(encoding="utf-8")
     out = sys.stdout
     with stream:
         for n, line in enumerate(stream, 1):
@@ -104,15 +115,22 @@ def answer(
                 continue
             try:
                 item = json.loads(line)
-                qid, question = item.get("id"), item.get("question")
-            except (json.JSONDecodeError, AttributeError):
-                err.print(f"line {n}: not a JSON object — skipped")
+            except ValueError:
+                item = None
+            if not isinstance(item, dict):
+                err.print(f"line {n}: not a JSON object — answered as abstained")
+                out.write(json.dumps({"id": None, **_ABSTAINED}) + "\n")
                 continue
+            qid = item.get("id")
             try:
-                row = service.ask(question).to_dict()
+                row = service.ask(item.get("question")).to_dict()
             except JauapError as exc:
-                err.print(f"line {n} ({qid}): {exc}")
-                row = {"abstained": True, "answer": None, "citations": []}
+                err.print(f"line {n} ({qid}): {exc}", markup=False)
+                row = _ABSTAINED
+            except Exception as exc:  # one bad line must not cost the answers to all the others
+                logging.getLogger(__name__).exception("line %d (%s) failed", n, qid)
+                err.print(f"line {n} ({qid}): internal error {type(exc).__name__} — abstained", markup=False)
+                row = _ABSTAINED
             out.write(json.dumps({"id": qid, **row}, ensure_ascii=False) + "\n")
     out.flush()
 
@@ -145,11 +163,21 @@ def bench(
     questions: Annotated[Path, typer.Option(help="Questions to time.")] = DEV_SET,
     index: IndexOpt = None,
     rebuild: Annotated[bool, typer.Option(help="Also time a full build without the embedding cache.")] = False,
+    asks: Annotated[int, typer.Option(min=1, help="Timed asks (the questions are cycled).")] = 200,
+    threads: Annotated[int, typer.Option(min=1, help="Concurrent callers for the throughput run (1 = skip).")] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON on stdout.")] = False,
 ) -> None:
     """Build time, per-question latency p50/p95 after warm-up, peak memory."""
     from .bench import run_bench
 
-    run_bench(_settings(index), questions, rebuild, Console())
+    settings = _settings(index)
+    result = run_bench(settings, questions, rebuild, err if as_json else Console(), asks=asks, threads=threads)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+# the operator report lives with the query log in ops/ (~0.1 s of imports: not worth a lazy wrapper)
+app.command("report")(report_command)
 
 
 def main() -> None:

@@ -87,6 +87,7 @@ def build_index(
     chunk_vectors, unit_vectors = vectors[: len(texts)], vectors[len(texts) :]
     dense = DenseIndex.build(chunk_vectors, settings.hnsw_above)
     lexical = LexicalIndex.build(texts, settings.stem_prefix)
+    unit_lexical = LexicalIndex.build(units, settings.stem_prefix)
     seconds = time.perf_counter() - t0
     manifest = Manifest(
         format=FORMAT_VERSION,
@@ -103,7 +104,7 @@ def build_index(
         build_seconds=round(seconds, 2),
         skipped=corpus.skipped,
     )
-    stored = StoredIndex(manifest, documents, chunks, dense, unit_vectors, lexical, settings.index_dir)
+    stored = StoredIndex(manifest, documents, chunks, dense, unit_vectors, lexical, unit_lexical, settings.index_dir)
     path = write_index(settings.index_dir, stored)
     log.info("index built at %s: %d documents, %d chunks, %d embedded", path, len(documents), len(chunks), n1)
     n_all = len(texts) + len(units)

@@ -71,50 +71,44 @@ class QAService:
         with self._lock:
             return self.embedder.embed_queries([text])[0]
 
+    def _top(self, scores: np.ndarray) -> dict[int, float]:
+        cand = min(self.settings.candidates, len(scores))
+        top = np.argpartition(-scores, cand - 1)[:cand] if cand < len(scores) else np.arange(len(scores))
+        return {int(i): float(scores[i]) for i in top}
+
+    def _per_chunk(self, unit_scores: np.ndarray) -> np.ndarray:
+        """A chunk scores as its best sentence / item / row."""
+        return np.maximum.reduceat(unit_scores, self._unit_offset[:-1])
+
     def retrieve(self, question: str, k: int | None = None, doc: str | None = None) -> Retrieval:
+        """Four ranked lists — chunk and sentence vectors, chunk and sentence BM25 — fused into one ranking."""
         s = self.settings
         query = self.analyse(question)
         qv = self._embed_query(query.restored)
-        n = len(self.index.chunks)
-        cand = min(s.candidates, n)
         if self._chunk_vectors is not None:
-            dense_all = self._dense_scores(qv)
-            dense_top = np.argsort(-dense_all)[:cand]
-            dense = {int(i): float(dense_all[i]) for i in dense_top}
+            dense = self._top(self._chunk_vectors @ qv)
         else:
-            dense = dict(self.index.dense.search(qv, cand))
-        lex_all = self.index.lexical.scores(query.tokens)
-        lex_top = np.argsort(-lex_all)[:cand]
-        lexical = {int(i): float(lex_all[i]) for i in lex_top if lex_all[i] > 0}
-        # a question the corpus vocabulary barely knows (Russian, foreign) leans on the multilingual embedder
-        lex_weight = (1 - s.dense_weight) * min(1.0, 0.25 + query.coverage)
+            dense = dict(self.index.dense.search(qv, s.candidates))
+        dense_units = self._top(self._per_chunk(self.index.unit_vectors @ qv))
+        lists = [dense, dense_units]
+        weights = [s.dense_weight, s.dense_weight]
+        if any(query.tokens):
+            lexical = self._top(self.index.lexical.scores(query.tokens))
+            lexical_units = self._top(self._per_chunk(self.index.unit_lexical.scores(query.tokens)))
+            # a question the corpus vocabulary barely knows (Russian, foreign) leans on the multilingual embedder
+            lex_weight = (1 - s.dense_weight) * min(1.0, 0.25 + query.coverage)
+            lists += [{i: v for i, v in lexical.items() if v > 0}, {i: v for i, v in lexical_units.items() if v > 0}]
+            weights += [lex_weight, lex_weight]
         if s.fusion == "rrf":
-            fused = rrf(
-                [sorted(dense, key=dense.get, reverse=True), sorted(lexical, key=lexical.get, reverse=True)],
-                [s.dense_weight, lex_weight],
-                s.rrf_k,
-            )
+            fused = rrf([sorted(x, key=x.get, reverse=True) for x in lists], weights, s.rrf_k)
         else:
-            fused = weighted([dense, lexical], [s.dense_weight, lex_weight])
+            fused = weighted(lists, weights)
         ranked = sorted(fused, key=lambda i: -fused[i])
         chunks = self.index.chunks
         if doc is not None:
             ranked = [i for i in ranked if chunks[i].doc == doc]
         hits = [Hit(chunks[i], fused[i]) for i in ranked[: k or s.top_k]]
         return Retrieval(query, hits, qv)
-
-    def _dense_scores(self, qv: np.ndarray) -> np.ndarray:
-        """A chunk's closeness: its own vector and its best sentence's (sentence vectors are sharper)."""
-        chunk = self._chunk_vectors @ qv
-        units = np.maximum.reduceat(self.index.unit_vectors @ qv, self._unit_offset[:-1])
-        mode = os.environ.get("XMODE", "mix")
-        if mode == "chunk":
-            return chunk
-        if mode == "unit":
-            return units
-        if mode == "max":
-            return np.maximum(chunk, units)
-        return 0.5 * chunk + 0.5 * units
 
     def _unit_sims(self, chunk: Chunk, qv: np.ndarray) -> np.ndarray:
         a, b = self._unit_offset[chunk.id], self._unit_offset[chunk.id + 1]

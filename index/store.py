@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import time
+import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -24,8 +26,10 @@ from .lexical import LexicalIndex
 from .models import Chunk, Document, DocumentInfo
 
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 1
-KEEP_VERSIONS = 2
+FORMAT_VERSION = 2
+KEEP_VERSIONS = 2  # the current version and the one before it
+# version folder suffix: -YYYYmmdd-HHMMSS[-nanoseconds]-pid[-uuid8][.partial]  (older builds lack the optional parts)
+_VERSION = re.compile(r"-(\d{8}-\d{6})(?:-(\d{9}))?-(\d+)(?:-[0-9a-f]{8})?(\.partial)?")
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class StoredIndex:
     dense: DenseIndex
     unit_vectors: np.ndarray  # one row per (chunk, unit) in chunk order
     lexical: LexicalIndex
+    unit_lexical: LexicalIndex  # BM25 over single sentences / items / rows: sharper term co-occurrence
     path: Path
 
 
@@ -67,7 +72,10 @@ def write_index(index_dir: Path, stored: StoredIndex) -> Path:
     """Write a new version beside `index_dir` and switch the link to it atomically."""
     index_dir = index_dir.absolute()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
-    version = index_dir.parent / f"{index_dir.name}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    # sortable by time to the nanosecond; the uuid keeps builds apart even when the clock does not
+    ns = time.time_ns()
+    stamp = f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(ns // 1_000_000_000))}-{ns % 1_000_000_000:09d}"
+    version = index_dir.parent / f"{index_dir.name}-{stamp}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp = version.with_name(version.name + ".partial")
     tmp.mkdir()
     docs = [{**asdict(d.info), "text": d.text} for d in stored.documents.values()]
@@ -79,6 +87,7 @@ def write_index(index_dir: Path, stored: StoredIndex) -> Path:
     stored.dense.save(tmp / "dense.faiss")
     np.save(tmp / "units.npy", stored.unit_vectors.astype(np.float16))
     stored.lexical.save(tmp / "lexical")
+    stored.unit_lexical.save(tmp / "lexical-units")
     (tmp / MANIFEST).write_text(json.dumps(asdict(stored.manifest), ensure_ascii=False, indent=2), encoding="utf-8")
     tmp.rename(version)
     if index_dir.exists() and not index_dir.is_symlink():
@@ -93,12 +102,38 @@ def write_index(index_dir: Path, stored: StoredIndex) -> Path:
     return version
 
 
+def _version_key(index_dir: Path, path: Path) -> tuple[str, int, bool] | None:
+    """(sort key, builder pid, unfinished) of a version folder of `index_dir`; None for anything else."""
+    m = _VERSION.fullmatch(path.name[len(index_dir.name) :])
+    return (m.group(1) + (m.group(2) or ""), int(m.group(3)), bool(m.group(4))) if m else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _prune(index_dir: Path) -> None:
+    """Keep the newest finished versions (and the current one); drop unfinished ones whose builder has died."""
     current = index_dir.resolve().name
-    versions = sorted(p for p in index_dir.parent.glob(f"{index_dir.name}-*") if p.is_dir())
-    for p in versions[:-KEEP_VERSIONS]:
-        if p.name != current:
-            shutil.rmtree(p, ignore_errors=True)
+    finished: list[tuple[str, Path]] = []
+    for p in index_dir.parent.glob(f"{index_dir.name}-*"):
+        key = _version_key(index_dir, p)
+        if key is None or not p.is_dir() or p.name == current:
+            continue
+        if key[2]:
+            if not _alive(key[1]):  # a killed build's leftovers
+                shutil.rmtree(p, ignore_errors=True)
+        else:
+            finished.append((key[0], p))
+    finished.sort()
+    for _, p in finished[: max(0, len(finished) - (KEEP_VERSIONS - 1))]:
+        shutil.rmtree(p, ignore_errors=True)
 
 
 def read_manifest(index_dir: Path) -> Manifest:
@@ -138,12 +173,13 @@ def read_index(index_dir: Path, embedder_id: str | None = None) -> StoredIndex:
         dense = DenseIndex.load(index_dir / "dense.faiss")
         unit_vectors = np.load(index_dir / "units.npy").astype(np.float32)
         lexical = LexicalIndex.load(index_dir / "lexical", manifest.stem_prefix)
+        unit_lexical = LexicalIndex.load(index_dir / "lexical-units", manifest.stem_prefix)
     except Exception as exc:  # any unreadable piece means the same thing to the user: rebuild
         raise IndexCorruptError(index_dir, f"{type(exc).__name__}: {exc}") from exc
     n_units = sum(len(c.units) for c in chunks)
     if dense.size != len(chunks) or len(unit_vectors) != n_units or len(chunks) != manifest.chunks:
         raise IndexCorruptError(index_dir, "chunk, vector and manifest counts disagree")
-    return StoredIndex(manifest, documents, chunks, dense, unit_vectors, lexical, index_dir.resolve())
+    return StoredIndex(manifest, documents, chunks, dense, unit_vectors, lexical, unit_lexical, index_dir.resolve())
 
 
 class EmbeddingCache:

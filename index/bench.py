@@ -1,0 +1,182 @@
+"""`python -m index bench`: load time, in-process ask/search latency, concurrency, optional build times, peak memory.
+
+Speed is measured here and not asserted in tests: a timed assertion on a shared 2-core machine fails on noise. The
+machine's load average and the thread settings are printed with the figures because both change them a lot
+(OpenMP engines with more threads than free cores stall at every barrier).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from itertools import cycle, islice
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from .errors import JauapError
+from .settings import IndexSettings
+
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_WAIT_POLICY")
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Milliseconds per call over `n` calls."""
+
+    n: int
+    p50: float
+    p95: float
+    p99: float
+    mean: float
+    max: float
+
+    @classmethod
+    def of(cls, samples_ms: list[float]) -> Latency:
+        s = sorted(samples_ms)
+
+        def pct(p: float) -> float:
+            return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
+
+        return cls(len(s), pct(50), pct(95), pct(99), statistics.fmean(s), s[-1])
+
+    def row(self) -> list[str]:
+        return [str(self.n), *(f"{v:.1f}" for v in (self.p50, self.p95, self.p99, self.mean, self.max))]
+
+
+def load_questions(path: Path) -> list[str]:
+    """The "question" of every JSONL line that has one (other lines are skipped)."""
+    if not path.is_file():
+        raise JauapError(f"No question file at {path}.")
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            q = json.loads(line).get("question")
+        except (json.JSONDecodeError, AttributeError):
+            continue
+        if isinstance(q, str) and q.strip():
+            out.append(q)
+    if not out:
+        raise JauapError(f"{path} has no lines with a \"question\".")
+    return out
+
+
+def time_calls(fn: Callable[[str], object], items: list[str]) -> list[float]:
+    samples = []
+    for item in items:
+        t0 = time.perf_counter()
+        fn(item)
+        samples.append((time.perf_counter() - t0) * 1000)
+    return samples
+
+
+def time_concurrent(fn: Callable[[str], object], items: list[str], threads: int) -> tuple[list[float], float]:
+    """Per-call latencies with `threads` callers at once, and the throughput (calls per second)."""
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        samples = list(pool.map(lambda q: time_calls(fn, [q])[0], items))
+    return samples, len(items) / (time.perf_counter() - t0)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def time_builds(settings: IndexSettings) -> dict:
+    """A full build into a temp dir with an empty embedding cache, then a second build that finds every vector."""
+    from .build import build_index
+
+    with tempfile.TemporaryDirectory(prefix="jauap-bench-") as tmp:
+        fresh = settings.model_copy(update={"index_dir": Path(tmp) / "index"})
+        cold = build_index(fresh)
+        warm = build_index(fresh)
+    return {
+        "cold_s": round(cold.seconds, 2), "cached_s": round(warm.seconds, 2), "documents": cold.documents,
+        "chunks": cold.chunks, "embedded_cold": cold.embedded, "embedded_cached": warm.embedded,
+    }
+
+
+def run_bench(
+    settings: IndexSettings,
+    questions: Path,
+    rebuild: bool,
+    console: Console,
+    asks: int = 200,
+    warmup: int = 10,
+    threads: int = 2,
+) -> dict:
+    """Measure and print; returns the figures as a JSON-ready dict."""
+    from .embedders import make_embedder
+    from .service import build_service
+
+    qs = load_questions(questions)
+    t0 = time.perf_counter()
+    embedder = make_embedder(settings.embedder)
+    t1 = time.perf_counter()
+    service = build_service(settings, embedder)
+    t2 = time.perf_counter()
+    result: dict = {
+        "index": str(settings.index_dir), "embedder": embedder.id, "chunks": len(service.index.chunks),
+        "questions": len(qs), "cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()],
+        "threads_env": {k: os.environ.get(k, "") for k in THREAD_VARS},
+        "embedder_load_s": round(t1 - t0, 3), "index_load_s": round(t2 - t1, 3),
+    }
+    work = list(islice(cycle(qs), warmup + max(asks, 1)))
+    time_calls(service.ask, work[:warmup])
+    timed = work[warmup:]
+    latencies = {
+        "ask": Latency.of(time_calls(service.ask, timed)),
+        "search": Latency.of(time_calls(lambda q: service.search(q, k=10), timed)),
+        "embed_query": Latency.of(time_calls(lambda q: embedder.embed_queries([q]), timed)),
+    }
+    if threads > 1:
+        samples, qps = time_concurrent(service.ask, timed, threads)
+        latencies[f"ask ×{threads} threads"] = Latency.of(samples)
+        result["concurrent_asks_per_s"] = round(qps, 1)
+        result["sequential_asks_per_s"] = round(1000 / latencies["ask"].mean, 1)
+    result["latency_ms"] = {k: asdict(v) for k, v in latencies.items()}
+    result["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    if rebuild:
+        result["build"] = time_builds(settings)
+        result["peak_rss_with_build_mb"] = round(peak_rss_mb(), 1)
+    print_bench(result, latencies, console)
+    return result
+
+
+def print_bench(result: dict, latencies: dict[str, Latency], console: Console) -> None:
+    threads = ", ".join(f"{k}={v}" for k, v in result["threads_env"].items() if v) or "library defaults"
+    console.print(
+        f"[bold]{result['embedder']}[/], {result['chunks']} chunks, {result['questions']} questions · "
+        f"{result['cpus']} CPUs, load average {result['load_average'][0]} · threads: {threads}"
+    )
+    console.print(f"embedder load {result['embedder_load_s']:.2f} s · index load {result['index_load_s']:.2f} s")
+    table = Table(title="In-process latency (ms, after warm-up)")
+    for col in ("call", "n", "p50", "p95", "p99", "mean", "max"):
+        table.add_column(col, justify="left" if col == "call" else "right")
+    for name, lat in latencies.items():
+        table.add_row(name, *lat.row())
+    console.print(table)
+    if "concurrent_asks_per_s" in result:
+        console.print(
+            f"throughput: {result['sequential_asks_per_s']} asks/s one at a time, "
+            f"{result['concurrent_asks_per_s']} asks/s with concurrent callers"
+        )
+    if "build" in result:
+        b = result["build"]
+        console.print(
+            f"build: {b['cold_s']:.1f} s with an empty embedding cache ({b['embedded_cold']} passages embedded), "
+            f"{b['cached_s']:.1f} s cached ({b['embedded_cached']} embedded) · {b['documents']} documents, "
+            f"{b['chunks']} chunks"
+        )
+    peak = f"peak RSS {result['peak_rss_mb']:.0f} MB"
+    if "peak_rss_with_build_mb" in result:
+        peak += f" ({result['peak_rss_with_build_mb']:.0f} MB after the builds)"
+    console.print(peak)
