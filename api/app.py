@@ -23,6 +23,8 @@ from ops.querylog import QueryLog
 
 logger = logging.getLogger(__name__)
 
+WEBHOOK_MAX_BODY_BYTES = 256 * 1024
+
 DESCRIPTION = """Cited, extractive answers from Kazakhstan's e-government documents, in Kazakh and Russian.
 
 `POST /ask` returns the answer object of the evaluation contract (`abstained`, `answer`, `citations`) plus an
@@ -73,7 +75,7 @@ def create_app(settings: ApiSettings | None = None, index_settings: IndexSetting
     install_error_handlers(app)
 
     # Added innermost first: CORS answers preflights before the body limit; the context middleware sees everything.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, path_limits=_webhook_limit(app))
     origins = settings.cors_origin_list
     if origins:
         app.add_middleware(
@@ -86,6 +88,14 @@ def create_app(settings: ApiSettings | None = None, index_settings: IndexSetting
         )
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     return app
+
+
+def _webhook_limit(app: FastAPI) -> dict[str, int]:
+    """Telegram updates may exceed the API's body limit: the webhook path (when mounted) accepts up to 256 KB."""
+    hook = getattr(app.state, "telegram", None)
+    if hook is None:
+        return {}
+    return {hook.settings.webhook_path: max(WEBHOOK_MAX_BODY_BYTES, app.state.settings.max_body_bytes)}
 
 
 def _include_optional(app: FastAPI) -> None:

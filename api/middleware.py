@@ -68,23 +68,29 @@ class RequestContextMiddleware:
 
 
 class BodyLimitMiddleware:
-    """413 for request bodies over `max_bytes`, by Content-Length up front or by counting a streamed body."""
+    """413 for request bodies over the limit, by Content-Length up front or by counting a streamed body.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    `path_limits` gives exact paths their own limit: Telegram's webhook updates (a long message with its entities,
+    a reply that quotes another) can be far larger than anything a citizen's question needs.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, path_limits: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.path_limits.get(scope["path"], self.max_bytes)
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None:
             if not length.isdigit():
                 await _reply(send, 400, "Invalid Content-Length header.")
                 return
-            if int(length) > self.max_bytes:
-                await _reply(send, 413, f"Request body too large (limit {self.max_bytes} bytes).")
+            if int(length) > max_bytes:
+                await _reply(send, 413, f"Request body too large (limit {max_bytes} bytes).")
                 return
         # Bodies here are small (questions, ratings): read the whole body first, then replay it to the app.
         chunks: list[bytes] = []
@@ -96,8 +102,8 @@ class BodyLimitMiddleware:
                 return
             chunk = message.get("body", b"")
             received += len(chunk)
-            if received > self.max_bytes:
-                await _reply(send, 413, f"Request body too large (limit {self.max_bytes} bytes).")
+            if received > max_bytes:
+                await _reply(send, 413, f"Request body too large (limit {max_bytes} bytes).")
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)

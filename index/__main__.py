@@ -42,7 +42,12 @@ def _build(settings: IndexSettings):
         console=err, transient=True,
     ) as bar:
         task = bar.add_task("embedding passages", total=None)
-        report = build_index(settings, progress=lambda done, total: bar.update(task, completed=done, total=total))
+        latent = bar.add_task("latent terms", total=None, visible=False)
+        report = build_index(
+            settings,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            sparse_progress=lambda done, total: bar.update(latent, completed=done, total=total, visible=True),
+        )
     err.print(
         f"[green]index built[/] at {report.path}: {report.documents} documents, {report.chunks} chunks, "
         f"{report.embedded} passages embedded ({report.reused} from cache) in {report.seconds:.1f} s"

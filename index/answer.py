@@ -24,9 +24,9 @@ _HAS_DIGIT = re.compile(r"\d")
 class SpanWeights:
     similarity: float = 1.0
     overlap: float = 0.6
-    numbers: float = 0.15
-    digits: float = 0.05
-    chunk_rank: float = 0.08
+    numbers: float = 0.05
+    digits: float = 0.1
+    chunk_rank: float = 0.2
 
 
 @dataclass(frozen=True)

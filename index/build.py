@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 from .chunking import CHUNKER_VERSION, chunk_document
 from .dense import DenseIndex
 from .documents import load_corpus
-from .embedders import Embedder, make_embedder
+from .embedders import Embedder, SparseEmbedder, make_embedder
 from .lexical import LexicalIndex
 from .models import Chunk
 from .settings import IndexSettings
@@ -64,13 +66,35 @@ def embed_cached(
     return np.stack([known[t] for t in texts]).astype(np.float32), len(todo)
 
 
+def sparse_cached(
+    embedder: SparseEmbedder, cache: EmbeddingCache, texts: list[str], batch: int, progress: Progress | None = None
+) -> sparse.csr_matrix:
+    known = cache.get_sparse(texts)
+    todo = list(dict.fromkeys(t for t in texts if t not in known))
+    for i in range(0, len(todo), batch):
+        part = todo[i : i + batch]
+        fresh = dict(zip(part, embedder.embed_sparse(part), strict=True))
+        cache.put_sparse(fresh)
+        known.update(fresh)
+        if progress:
+            progress(min(i + batch, len(todo)), len(todo))
+    rows = [known[t] for t in texts]
+    indptr = np.cumsum([0] + [len(i) for i, _ in rows])
+    indices = np.concatenate([i for i, _ in rows]) if rows else np.zeros(0, np.int32)
+    data = np.concatenate([v for _, v in rows]) if rows else np.zeros(0, np.float32)
+    matrix = sparse.csr_matrix((data, indices, indptr), shape=(len(rows), embedder.sparse_dim), dtype=np.float32)
+    matrix.sort_indices()
+    return matrix
+
+
 def build_index(
     settings: IndexSettings,
     embedder: Embedder | None = None,
     progress: Progress | None = None,
+    sparse_progress: Progress | None = None,
 ) -> BuildReport:
     t0 = time.perf_counter()
-    embedder = embedder or make_embedder(settings.embedder)
+    embedder = embedder or make_embedder(settings.embedder, settings.build_threads or os.cpu_count() or 1)
     corpus = load_corpus(settings.corpus_dir)
     chunks: list[Chunk] = []
     for doc in corpus.documents:
@@ -82,6 +106,9 @@ def build_index(
     cache = EmbeddingCache(settings.index_dir.absolute().parent / "embedding-cache.sqlite3", embedder.id)
     try:
         vectors, n1 = embed_cached(embedder, cache, texts + units, settings.embed_batch, progress)
+        unit_sparse = None
+        if settings.sparse and isinstance(embedder, SparseEmbedder):
+            unit_sparse = sparse_cached(embedder, cache, units, settings.embed_batch, sparse_progress)
     finally:
         cache.close()
     chunk_vectors, unit_vectors = vectors[: len(texts)], vectors[len(texts) :]
@@ -104,7 +131,9 @@ def build_index(
         build_seconds=round(seconds, 2),
         skipped=corpus.skipped,
     )
-    stored = StoredIndex(manifest, documents, chunks, dense, unit_vectors, lexical, unit_lexical, settings.index_dir)
+    stored = StoredIndex(
+        manifest, documents, chunks, dense, unit_vectors, lexical, unit_lexical, settings.index_dir, unit_sparse
+    )
     path = write_index(settings.index_dir, stored)
     log.info("index built at %s: %d documents, %d chunks, %d embedded", path, len(documents), len(chunks), n1)
     n_all = len(texts) + len(units)

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from .answer import choose_span, confidence
-from .embedders import Embedder, make_embedder
+from .curated import CuratedAnswers
+from .embedders import Embedder, SparseEmbedder, make_embedder
 from .errors import UnknownDocumentError
 from .hybrid import rrf, weighted
-from .models import Answer, Chunk, Citation, Document, DocumentInfo, Hit
+from .models import Answer, Chunk, Citation, Document, DocumentInfo, Hit, Span
 from .query import Query, analyse_question
 from .settings import IndexSettings
-from .store import StoredIndex, read_index
+from .store import StoredIndex, read_index, read_manifest
 from .text import fold, stem, word_spans
 from .vocabulary import Vocabulary
 
@@ -35,8 +35,11 @@ class Retrieval:
 
 
 class QAService:
-    def __init__(self, index: StoredIndex, embedder: Embedder, settings: IndexSettings) -> None:
+    def __init__(
+        self, index: StoredIndex, embedder: Embedder, settings: IndexSettings, curated: CuratedAnswers | None = None
+    ) -> None:
         self.index = index
+        self.curated = curated or CuratedAnswers()
         self.embedder = embedder
         self.settings = settings
         self.manifest = index.manifest.__dict__
@@ -80,8 +83,12 @@ class QAService:
         """A chunk scores as its best sentence / item / row."""
         return np.maximum.reduceat(unit_scores, self._unit_offset[:-1])
 
+    def _embed_sparse(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:
+            return self.embedder.embed_sparse([text])[0]  # type: ignore[attr-defined]
+
     def retrieve(self, question: str, k: int | None = None, doc: str | None = None) -> Retrieval:
-        """Four ranked lists — chunk and sentence vectors, chunk and sentence BM25 — fused into one ranking."""
+        """Ranked lists — chunk and sentence vectors, sentence latent terms, chunk and sentence BM25 — fused."""
         s = self.settings
         query = self.analyse(question)
         qv = self._embed_query(query.restored)
@@ -92,6 +99,12 @@ class QAService:
         dense_units = self._top(self._per_chunk(self.index.unit_vectors @ qv))
         lists = [dense, dense_units]
         weights = [s.dense_weight, s.dense_weight]
+        if self.index.unit_sparse is not None and isinstance(self.embedder, SparseEmbedder):
+            idx, val = self._embed_sparse(query.restored)
+            q = np.zeros(self.index.unit_sparse.shape[1], np.float32)
+            q[idx] = val
+            lists.append(self._top(self._per_chunk(self.index.unit_sparse @ q)))
+            weights.append(s.dense_weight)
         if any(query.tokens):
             lexical = self._top(self.index.lexical.scores(query.tokens))
             lexical_units = self._top(self._per_chunk(self.index.unit_lexical.scores(query.tokens)))
@@ -139,8 +152,17 @@ class QAService:
         )
         top_dense = float(max(sims[0].max(initial=-1.0), 0.0))
         conf = confidence(top_dense, best.overlap if best else 0.0, r.query.coverage)
-        abstained = conf < s.abstain_below
         citations = [self._citation(h, r.query, h.score) for h in r.hits]
+        pinned = self.curated.match(r.query_vector)
+        if pinned is not None:  # an operator-approved passage answers a question this close: it goes first
+            pin = Citation(
+                pinned.doc, pinned.start, pinned.end, pinned.text, "", pinned.similarity,
+                self.index.documents[pinned.doc].info.title_kk if pinned.doc in self.index.documents else "",
+            )
+            rest = [c for c in citations if not (c.doc == pin.doc and c.start < pin.end and pin.start < c.end)]
+            span = Span(pinned.doc, pinned.start, pinned.end, pinned.text)
+            return Answer(question, span, [pin, *rest][: len(citations)], False, max(conf, pinned.similarity), True)
+        abstained = conf < s.abstain_below
         span = None if abstained or best is None else best.span
         return Answer(question, span, citations, abstained, conf)
 
@@ -148,7 +170,10 @@ class QAService:
 def build_service(settings: IndexSettings | None = None, embedder: Embedder | None = None) -> QAService:
     """Load the built index named by the settings; fail fast with a message that says how to fix it."""
     settings = settings or IndexSettings()
-    embedder = embedder or make_embedder(settings.embedder)
+    read_manifest(settings.index_dir)  # a missing index is reported before a model is loaded
+    embedder = embedder or make_embedder(settings.embedder, settings.embed_threads)
     index = read_index(settings.index_dir, embedder.id)
     log.info("loaded index %s (%d chunks)", index.path, len(index.chunks))
-    return QAService(index, embedder, settings)
+    texts = {d.id: d.text for d in index.documents.values()}
+    curated = CuratedAnswers.load(settings.curated_file, texts, embedder, settings.curated_min_similarity)
+    return QAService(index, embedder, settings, curated)

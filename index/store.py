@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 from .dense import DenseIndex
 from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError
@@ -59,6 +60,7 @@ class StoredIndex:
     lexical: LexicalIndex
     unit_lexical: LexicalIndex  # BM25 over single sentences / items / rows: sharper term co-occurrence
     path: Path
+    unit_sparse: sparse.csr_matrix | None = None  # learned sparse vectors of the units, when the embedder has them
 
 
 def corpus_hash(documents: list[Document]) -> str:
@@ -88,6 +90,8 @@ def write_index(index_dir: Path, stored: StoredIndex) -> Path:
     np.save(tmp / "units.npy", stored.unit_vectors.astype(np.float16))
     stored.lexical.save(tmp / "lexical")
     stored.unit_lexical.save(tmp / "lexical-units")
+    if stored.unit_sparse is not None:
+        sparse.save_npz(tmp / "units-sparse.npz", stored.unit_sparse)
     (tmp / MANIFEST).write_text(json.dumps(asdict(stored.manifest), ensure_ascii=False, indent=2), encoding="utf-8")
     tmp.rename(version)
     if index_dir.exists() and not index_dir.is_symlink():
@@ -174,12 +178,16 @@ def read_index(index_dir: Path, embedder_id: str | None = None) -> StoredIndex:
         unit_vectors = np.load(index_dir / "units.npy").astype(np.float32)
         lexical = LexicalIndex.load(index_dir / "lexical", manifest.stem_prefix)
         unit_lexical = LexicalIndex.load(index_dir / "lexical-units", manifest.stem_prefix)
+        sparse_path = index_dir / "units-sparse.npz"
+        unit_sparse = sparse.load_npz(sparse_path).tocsr() if sparse_path.exists() else None
     except Exception as exc:  # any unreadable piece means the same thing to the user: rebuild
         raise IndexCorruptError(index_dir, f"{type(exc).__name__}: {exc}") from exc
     n_units = sum(len(c.units) for c in chunks)
     if dense.size != len(chunks) or len(unit_vectors) != n_units or len(chunks) != manifest.chunks:
         raise IndexCorruptError(index_dir, "chunk, vector and manifest counts disagree")
-    return StoredIndex(manifest, documents, chunks, dense, unit_vectors, lexical, unit_lexical, index_dir.resolve())
+    return StoredIndex(
+        manifest, documents, chunks, dense, unit_vectors, lexical, unit_lexical, index_dir.resolve(), unit_sparse
+    )
 
 
 class EmbeddingCache:
@@ -206,6 +214,25 @@ class EmbeddingCache:
         self._db.executemany(
             "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
             [(self._key(t), np.asarray(v, np.float32).tobytes()) for t, v in items.items()],
+        )
+        self._db.commit()
+
+    def get_sparse(self, texts: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        out = {}
+        for t in texts:
+            row = self._db.execute("SELECT vec FROM vectors WHERE key = ?", (self._key("sparse\0" + t),)).fetchone()
+            if row:
+                half = len(row[0]) // 2
+                out[t] = (np.frombuffer(row[0][:half], np.int32), np.frombuffer(row[0][half:], np.float32))
+        return out
+
+    def put_sparse(self, items: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+            [
+                (self._key("sparse\0" + t), np.asarray(i, np.int32).tobytes() + np.asarray(v, np.float32).tobytes())
+                for t, (i, v) in items.items()
+            ],
         )
         self._db.commit()
 

@@ -1,0 +1,159 @@
+"""QAService on the tiny corpus (real FAISS + bm25s, the fake hash embedder): answers, citations, search, catalogue,
+and what happens to questions that are not clean text."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from index.errors import BadQuestionError, UnknownDocumentError
+from index.models import Answer
+from index.service import QAService
+
+PORTAL = "«Электрондық үкімет» порталын күн сайын қанша азамат пайдаланады?"
+CONTACT = "Мемлекеттік қызметтер бойынша кеңес алу үшін қай нөмірге хабарласу керек?"
+TARIFF = "На сколько процентов снизили тарифы на интернет?"
+
+
+def assert_exact(service: QAService, answer: Answer) -> None:
+    for c in answer.citations:
+        text = service.document(c.doc).text
+        assert c.text == text[c.start : c.end]
+        for a, b in c.matches:
+            assert 0 <= a < b <= len(c.text)
+    if answer.answer:
+        a = answer.answer
+        assert a.text == service.document(a.doc).text[a.start : a.end]
+
+
+@pytest.mark.parametrize(
+    ("question", "doc", "needle"),
+    [
+        (PORTAL, "egov-portal.txt", "25 000"),
+        (CONTACT, "egov-portal.txt", "1414"),
+        (TARIFF, "tariffs-ru.txt", "6 процентов"),
+        ("ХҚКО қанша мемлекеттік қызмет көрсетті?", "con-centres.txt", "29 млн"),
+    ],
+)
+def test_ask_answers_with_a_span_inside_a_top_citation(
+    service: QAService, question: str, doc: str, needle: str
+) -> None:
+    answer = service.ask(question)
+    assert not answer.abstained and answer.answer is not None
+    assert answer.citations[0].doc == doc and needle in answer.answer.text
+    assert_exact(service, answer)
+    span = answer.answer
+    assert any(c.doc == span.doc and c.start <= span.start < span.end <= c.end for c in answer.citations[:3])
+    assert 0.0 <= answer.confidence <= 1.0 and answer.question == question
+
+
+def test_citations_are_ranked_by_score_and_limited_by_top_k(service: QAService) -> None:
+    answer = service.ask(PORTAL)
+    scores = [c.score for c in answer.citations]
+    assert scores == sorted(scores, reverse=True) and len(scores) <= service.settings.top_k
+    assert len({(c.doc, c.start) for c in answer.citations}) == len(answer.citations)
+    assert len(service.ask(PORTAL, top_k=2).citations) <= 2
+    assert service.ask(PORTAL, top_k=2).citations == answer.citations[:2]
+
+
+def test_citations_carry_title_section_and_matched_words(service: QAService) -> None:
+    top = service.ask(CONTACT).citations[0]
+    assert top.title == "«Электрондық үкімет» порталы"  # from the catalogue
+    assert top.section.startswith("«Электрондық үкімет» порталы") and "Байланыс орталығы" in top.section
+    matched = {top.text[a:b].lower() for a, b in top.matches}
+    assert {"мемлекеттік", "қызметтер", "кеңес"} <= matched
+
+
+def test_answers_are_deterministic(service: QAService) -> None:
+    assert service.ask(PORTAL) == service.ask(PORTAL)
+
+
+def test_to_dict_is_the_contract_object(service: QAService) -> None:
+    d = service.ask(TARIFF).to_dict()
+    assert set(d) == {"abstained", "answer", "citations"}
+    assert set(d["answer"]) == {"doc", "start", "end", "text"}
+    assert all(set(c) == {"doc", "start", "end", "text", "section", "score"} for c in d["citations"])
+
+
+def test_latin_and_plain_keyboard_questions_find_the_same_passage(service: QAService) -> None:
+    expected = service.ask(PORTAL).citations[0]
+    for typed in (
+        "Elektrondyq ükimet portalyn kün saiyn qanşa azamat paidalanady?",
+        "Электрондык укимет порталын кун сайын канша азамат пайдаланады?",
+    ):
+        top = service.ask(typed).citations[0]
+        assert (top.doc, top.start) == (expected.doc, expected.start), typed
+
+
+def test_search_ranks_passages_and_filters_by_document(service: QAService) -> None:
+    everywhere = service.search("мемлекеттік қызмет", k=10)
+    assert len({c.doc for c in everywhere}) >= 2
+    only = service.search("мемлекеттік қызмет", k=10, doc="con-centres.txt")
+    assert only and all(c.doc == "con-centres.txt" for c in only)
+    assert [c.start for c in only] == [c.start for c in everywhere if c.doc == "con-centres.txt"]
+    assert len(service.search("мемлекеттік қызмет", k=1)) == 1
+    assert all(c.doc == "tariffs-ru.txt" for c in service.search(PORTAL, doc="tariffs-ru.txt"))
+
+
+def test_documents_and_document(service: QAService) -> None:
+    infos = {d.id: d for d in service.documents()}
+    assert set(infos) == {"con-centres.txt", "egov-portal.txt", "tariffs-ru.txt"}
+    assert infos["egov-portal.txt"].title("ru") == "Портал «Электронное правительство»"
+    assert infos["tariffs-ru.txt"].title_kk == "Тарифы на доступ к сети Интернет"  # no catalogue entry: first line
+    assert service.document("egov-portal.txt").text.startswith("«Электрондық үкімет» порталы туралы анықтама")
+
+
+@pytest.mark.parametrize("doc", ["nope.txt", "", "../corpus/egov-portal.txt", "EGOV-PORTAL.TXT"])
+def test_unknown_document_is_a_clear_error(service: QAService, doc: str) -> None:
+    with pytest.raises(UnknownDocumentError, match="Unknown document") as info:
+        service.document(doc)
+    assert isinstance(info.value, KeyError) and str(info.value) == f"Unknown document: {doc!r}"
+
+
+@pytest.mark.parametrize(
+    "dirty",
+    [
+        "<b>Мемлекеттік қызметтер</b> бойынша <i>кеңес</i> алу үшін қай нөмірге хабарласу керек?",
+        "<script>alert(1)</script>Мемлекеттік қызметтер бойынша кеңес алу үшін қай нөмірге хабарласу керек?",
+        "Мемлекеттік\x00 қызметтер\x07 бойынша\x1b кеңес\r\n алу үшін\tқай нөмірге хабарласу керек?\x7f",
+        "Мемлекеттік&nbsp;қызметтер бойынша кеңес алу үшін қай нөмірге хабарласу керек&#63;",
+    ],
+)
+def test_markup_and_control_characters_are_cleaned(service: QAService, dirty: str) -> None:
+    query = service.analyse(dirty)
+    assert "<" not in query.text and not any(ord(ch) < 32 or ord(ch) == 127 for ch in query.text)
+    answer = service.ask(dirty)
+    assert answer.citations[0].doc == "egov-portal.txt" and answer.answer and "1414" in answer.answer.text
+    assert answer.question == dirty  # the original is kept for logs and the reply
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "?!…", "<b></b>", "\x00\x01\x02", "-- ... ?? !!", "<p>?</p>"])
+def test_questions_without_words_are_rejected(service: QAService, bad: str) -> None:
+    with pytest.raises(BadQuestionError, match="empty"):
+        service.ask(bad)
+
+
+@pytest.mark.parametrize("bad", [None, 42, b"1414", ["1414"]])
+def test_questions_that_are_not_text_are_rejected(service: QAService, bad: object) -> None:
+    with pytest.raises(BadQuestionError, match="text"):
+        service.ask(bad)  # type: ignore[arg-type]
+
+
+def test_question_length_limit(service: QAService) -> None:
+    limit = service.settings.max_question_chars
+    ok = ("1414 " * limit)[:limit]
+    assert service.ask(ok).citations
+    with pytest.raises(BadQuestionError, match=f"at most {limit}"):
+        service.ask("а" * (limit + 1))
+    with pytest.raises(BadQuestionError, match=f"at most {limit}"):
+        service.ask("а" * (limit * 10))
+    with pytest.raises(ValueError):  # BadQuestionError is a ValueError for callers that only know that
+        service.search("")
+
+
+def test_concurrent_asks_give_the_same_answers_as_sequential_ones(service: QAService) -> None:
+    questions = [PORTAL, CONTACT, TARIFF] * 8
+    expected = [service.ask(q) for q in questions]
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(service.ask, questions)) == expected

