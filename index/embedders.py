@@ -90,7 +90,8 @@ class SentenceTransformerEmbedder:
         except Exception as exc:  # hub errors, missing paths, broken weights: all mean "can't load this model"
             raise JauapError(f"Cannot load sentence-transformers model {model!r}: {exc}") from exc
         self.id = f"st:{model}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dim())
         self._e5 = "e5" in model.lower()
 
     def _encode(self, texts: list[str], prefix: str) -> np.ndarray:

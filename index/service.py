@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 from dataclasses import dataclass
 
@@ -18,12 +19,13 @@ from .models import Answer, Chunk, Citation, Document, DocumentInfo, Hit, Span
 from .query import Query, analyse_question
 from .settings import IndexSettings
 from .store import StoredIndex, read_index, read_manifest
-from .text import fold, stem, word_spans
+from .text import fold, stem, word_spans, words
 from .vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
 # Question words that ask for a figure or a date (kk, plain-keyboard kk and ru, folded): general language knowledge.
+_YEAR_OR_CODE = re.compile(r"(?:19|20)\d\d|(?=\w*\d)(?=\w*[^\W\d])\w{2,4}")  # not IINs or phone numbers
 _FIGURE_WORDS = {"канша", "неше", "кашан", "калаи", "сколко", "когда", "паииз", "процент", "жылы"}
 
 
@@ -162,7 +164,9 @@ class QAService:
             rest = [c for c in citations if not (c.doc == pin.doc and c.start < pin.end and pin.start < c.end)]
             span = Span(pinned.doc, pinned.start, pinned.end, pinned.text)
             return Answer(question, span, [pin, *rest][: len(citations)], False, max(conf, pinned.similarity), True)
-        abstained = conf < s.abstain_below
+        # a year or a code the documents never mention ("2025", "5G") cannot be answered from them
+        unknown_figure = any(_YEAR_OR_CODE.fullmatch(w) and fold(w) not in self._vocab for w in words(r.query.text))
+        abstained = conf < s.abstain_below or unknown_figure
         span = None if abstained or best is None else best.span
         return Answer(question, span, citations, abstained, conf)
 

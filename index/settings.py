@@ -34,7 +34,9 @@ class IndexSettings(BaseSettings):
     dense_weight: float = Field(0.5, description="Weight of the dense lists in fusion (lexical lists get 1 - it).")
     reranker: str = Field("", description="Optional reranker stage ('' = off).")
     top_k: int = Field(10, ge=1, le=10, description="Citations returned per answer.")
-    abstain_below: float = Field(0.0, description="Abstain when the answer confidence is below this (fitted on dev).")
+    abstain_below: float = Field(
+        0.47, description="Abstain below this answer confidence (fitted on the dev set: no answerable question abstains)."
+    )
     max_question_chars: int = Field(1000, description="Longer questions are rejected with a clear error.")
     curated_file: Path = Field(
         PROJECT_ROOT / "corpus" / "curated.toml", description="Operator-pinned passages for known questions."
