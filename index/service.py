@@ -6,6 +6,7 @@ import logging
 import math
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,6 +57,8 @@ class QAService:
                 df[t] = df.get(t, 0) + 1
         self._idf = {t: math.log(1 + (n - k + 0.5) / (k + 0.5)) for t, k in df.items()}
         self._lock = threading.Lock()  # the embedders are not guaranteed re-entrant
+        self._sparse_lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sparse")
 
     # --- catalogue ------------------------------------------------------------------------------------------------
     def documents(self) -> list[DocumentInfo]:
@@ -86,13 +89,16 @@ class QAService:
         return np.maximum.reduceat(unit_scores, self._unit_offset[:-1])
 
     def _embed_sparse(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        with self._lock:
+        with self._sparse_lock:
             return self.embedder.embed_sparse([text])[0]  # type: ignore[attr-defined]
 
     def retrieve(self, question: str, k: int | None = None, doc: str | None = None) -> Retrieval:
         """Ranked lists — chunk and sentence vectors, sentence latent terms, chunk and sentence BM25 — fused."""
         s = self.settings
         query = self.analyse(question)
+        use_sparse = self.index.unit_sparse is not None and isinstance(self.embedder, SparseEmbedder)
+        # the sparse pass runs beside the dense one (the engine releases the GIL): two cores, one query's wait
+        pending = self._pool.submit(self._embed_sparse, query.restored) if use_sparse else None
         qv = self._embed_query(query.restored)
         if self._chunk_vectors is not None:
             dense = self._top(self._chunk_vectors @ qv)
@@ -101,8 +107,8 @@ class QAService:
         dense_units = self._top(self._per_chunk(self.index.unit_vectors @ qv))
         lists = [dense, dense_units]
         weights = [s.dense_weight, s.dense_weight]
-        if self.index.unit_sparse is not None and isinstance(self.embedder, SparseEmbedder):
-            idx, val = self._embed_sparse(query.restored)
+        if pending is not None:
+            idx, val = pending.result()
             q = np.zeros(self.index.unit_sparse.shape[1], np.float32)
             q[idx] = val
             lists.append(self._top(self._per_chunk(self.index.unit_sparse @ q)))

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-ANALYSER_VERSION = "3"
+ANALYSER_VERSION = "4"
 
 _SOFT_HYPHEN = "\u00ad"
 _SPACES = re.compile(r"[\u00a0\u2000-\u200b\u202f\u205f\u3000\t]+")
@@ -26,9 +26,9 @@ WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 # Latin letters that look exactly like Cyrillic ones, both directions.
-_LAT_TO_CYR = str.maketrans("aeopcxyiABCEHKMOPTXI", "аеорсхуіАВСЕНКМОРТХІ")
-_CYR_TO_LAT = str.maketrans("аеорсхуіАВСЕНКМОРТХІ", "aeopcxyiABCEHKMOPTXI")
-_AMBIGUOUS = set("aeopcxyiABCEHKMOPTXIаеорсхуіАВСЕНКМОРТХІ")
+_LAT_TO_CYR = str.maketrans("aeopcxyihABCEHKMOPTXI", "аеорсхуіһАВСЕНКМОРТХІ")
+_CYR_TO_LAT = str.maketrans("аеорсхуіһАВСЕНКМОРТХІ", "aeopcxyihABCEHKMOPTXI")
+_AMBIGUOUS = set("aeopcxyihABCEHKMOPTXIаеорсхуіһАВСЕНКМОРТХІ")
 
 
 def _is_cyr(ch: str) -> bool:
