@@ -18,6 +18,7 @@ from .errors import UnknownDocumentError
 from .hybrid import rrf, weighted
 from .models import Answer, Chunk, Citation, Document, DocumentInfo, Hit, Span
 from .query import Query, analyse_question
+from .rerank import Reranker, make_reranker
 from .settings import IndexSettings
 from .store import StoredIndex, read_index, read_manifest
 from .text import fold, stem, word_spans, words
@@ -39,10 +40,16 @@ class Retrieval:
 
 class QAService:
     def __init__(
-        self, index: StoredIndex, embedder: Embedder, settings: IndexSettings, curated: CuratedAnswers | None = None
+        self,
+        index: StoredIndex,
+        embedder: Embedder,
+        settings: IndexSettings,
+        curated: CuratedAnswers | None = None,
+        reranker: Reranker | None = None,
     ) -> None:
         self.index = index
         self.curated = curated or CuratedAnswers()
+        self.reranker = reranker
         self.embedder = embedder
         self.settings = settings
         self.manifest = index.manifest.__dict__
@@ -128,6 +135,12 @@ class QAService:
         chunks = self.index.chunks
         if doc is not None:
             ranked = [i for i in ranked if chunks[i].doc == doc]
+        if self.reranker is not None:
+            head = ranked[: s.rerank_depth]
+            scores = self.reranker.rerank(query.text, [chunks[i].text for i in head])
+            order = sorted(range(len(head)), key=lambda j: -scores[j])
+            fused.update({head[j]: float(scores[j]) for j in order})
+            ranked = [head[j] for j in order] + ranked[s.rerank_depth :]
         hits = [Hit(chunks[i], fused[i]) for i in ranked[: k or s.top_k]]
         return Retrieval(query, hits, qv)
 
@@ -186,4 +199,4 @@ def build_service(settings: IndexSettings | None = None, embedder: Embedder | No
     log.info("loaded index %s (%d chunks)", index.path, len(index.chunks))
     texts = {d.id: d.text for d in index.documents.values()}
     curated = CuratedAnswers.load(settings.curated_file, texts, embedder, settings.curated_min_similarity)
-    return QAService(index, embedder, settings, curated)
+    return QAService(index, embedder, settings, curated, make_reranker(settings.reranker))

@@ -32,7 +32,8 @@ class IndexSettings(BaseSettings):
     fusion: Literal["rrf", "weighted"] = Field("rrf", description="How dense and lexical lists are fused.")
     rrf_k: int = Field(10, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(0.5, description="Weight of the dense lists in fusion (lexical lists get 1 - it).")
-    reranker: str = Field("", description="Optional reranker stage ('' = off).")
+    reranker: str = Field("", description="Optional reranker stage: '' = off, 'st:<cross-encoder id or path>'.")
+    rerank_depth: int = Field(20, ge=1, description="Fused passages the reranker rescores.")
     top_k: int = Field(10, ge=1, le=10, description="Citations returned per answer.")
     abstain_below: float = Field(
         0.47, description="Abstain below this answer confidence (fitted on dev: no answerable question abstains)."

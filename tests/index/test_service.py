@@ -157,3 +157,34 @@ def test_concurrent_asks_give_the_same_answers_as_sequential_ones(service: QASer
     expected = [service.ask(q) for q in questions]
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(service.ask, questions)) == expected
+
+
+class _PreferDocument:
+    """A reranker that scores passages of one document highest: its order must win over the fused one."""
+
+    def __init__(self, doc_text_marker: str) -> None:
+        self.marker = doc_text_marker
+        self.calls = 0
+
+    def rerank(self, question: str, passages: list[str]) -> list[float]:
+        self.calls += 1
+        return [1.0 if self.marker in p else 0.0 for p in passages]
+
+
+def test_reranker_stage_reorders_the_fused_passages(service) -> None:
+    question = "«Электрондық үкімет» порталын күн сайын қанша азамат пайдаланады?"
+    plain = service.search(question, k=5)
+    assert "Мегалайн" not in plain[0].text
+    reranker = _PreferDocument("Мегалайн")
+    reranked = QAService(service.index, service.embedder, service.settings, reranker=reranker).search(question, k=5)
+    assert reranker.calls == 1
+    assert "Мегалайн" in reranked[0].text
+
+
+def test_unknown_reranker_spec_is_a_clear_error() -> None:
+    from index.errors import JauapError
+    from index.rerank import make_reranker
+
+    assert make_reranker("") is None
+    with pytest.raises(JauapError, match="Unknown reranker"):
+        make_reranker("bogus")
