@@ -14,8 +14,6 @@ from index.models import Chunk, Document, DocumentInfo
 ROOT = Path(__file__).resolve().parents[2]
 CORPORA = (ROOT / "corpus", ROOT / "tests" / "data" / "corpus")
 DOCUMENTS = {f"{c.relative_to(ROOT)}/{d.id}": d for c in CORPORA for d in load_corpus(c).documents}
-# A glossary of abbreviations (tab-indented "АБА\n\t- definition" pairs) is read as a run of headings, and a run of
-# headings is never cut, so one chunk grows past the limit. Strict: when the chunker is fixed this marker must go.
 SIZE = 600
 
 
