@@ -8,11 +8,15 @@ import unicodedata
 from dataclasses import dataclass
 
 from .errors import BadQuestionError
-from .text import fold, has_kazakh_letters, numbers, stem, words
+from .text import WORD, fold, has_kazakh_letters, numbers, repair_homoglyphs, stem, words
 from .transliterate import harmonise, is_latin, latin_to_cyrillic
 from .vocabulary import Vocabulary
 
 _TAG = re.compile(r"<[^<>]{0,200}>")
+# IINs (12 digits), long digit runs and Kazakh phone numbers; figures in the documents are shorter or grouped
+_PERSONAL_NUMBER = re.compile(
+    r"\+?\b\d{10,}\b|(?:\+7|\b8)[\s(\-]*\d{3}[\s)\-]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}\b"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Frequent Russian function words (general language knowledge): they tell a Russian question from a Kazakh one
 # typed without Kazakh letters, which the corpus vocabulary alone cannot.
@@ -43,6 +47,8 @@ def clean_question(question: object, max_chars: int) -> str:
     text = unicodedata.normalize("NFC", question)
     text = html.unescape(_TAG.sub(" ", text))
     text = _CONTROL.sub(" ", text)
+    text = _PERSONAL_NUMBER.sub(" ", text)  # an IIN or a phone number never helps finding a passage
+    text = WORD.sub(lambda m: repair_homoglyphs(m.group()), text)  # "үкiмет" with a Latin i → "үкімет"
     text = " ".join(text.split())
     if not any(ch.isalnum() for ch in text):
         raise BadQuestionError("The question is empty.")
@@ -84,7 +90,9 @@ def analyse_question(question: str, vocab: Vocabulary, prefix: int, max_chars: i
     known = total = 0
     pieces: list[str] = []
     pos = 0
-    plain = lang == "kk" and not has_kazakh_letters(text)
+    long_words = [w for w in words(text) if len(w) >= 3 and not w.isdigit()]
+    # typed without Kazakh letters: (almost) no word has one — a pasted name or a single word may still have some
+    plain = lang == "kk" and sum(map(has_kazakh_letters, long_words)) <= 0.2 * len(long_words)
     for m in re.finditer(r"[^\W_]+", text):
         w = m.group()
         pieces.append(text[pos : m.start()])
@@ -92,7 +100,7 @@ def analyse_question(question: str, vocab: Vocabulary, prefix: int, max_chars: i
         r_key, surface = _restore(w, lang, plain, vocab, prefix)
         pieces.append(w if surface.lower() == w.lower() else surface)
         tokens.append(stem(r_key or fold(w), prefix))
-        if len(w) >= 3 and not w.isdigit():
+        if len(w) >= 3:
             total += 1
             known += bool(r_key)
     pieces.append(text[pos:])

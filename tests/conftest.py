@@ -31,3 +31,9 @@ def index_settings(tmp_path_factory: pytest.TempPathFactory) -> IndexSettings:
 @pytest.fixture(scope="session")
 def service(index_settings: IndexSettings) -> QAService:
     return build_service(index_settings)
+
+
+@pytest.fixture
+def settings_factory():
+    """`make_settings` for tests that build their own index (a fixture: `conftest` is not importable by name)."""
+    return make_settings

@@ -1,0 +1,78 @@
+"""Answer span selection on crafted passages, and the abstention rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from index.answer import choose_span, confidence
+from index.build import build_index
+from index.models import Chunk
+from index.service import build_service
+from index.text import analyse
+
+TEXT = (
+    "Портал 2006 жылы іске қосылды. "
+    "Порталды күн сайын 25 000-нан астам азамат пайдаланады. "
+    "Порталда мемлекеттік қызметтер көрсетіледі."
+)
+
+
+def _units(text: str) -> tuple[tuple[int, int], ...]:
+    out, start = [], 0
+    for part in text.split(". "):
+        end = start + len(part) + (1 if not part.endswith(".") else 0)
+        out.append((start, min(end, len(text))))
+        start = end + 1
+    return tuple(out)
+
+
+CHUNK = Chunk(0, "d.txt", 0, len(TEXT), TEXT, ("Doc",), _units(TEXT))
+IDF = {t: 1.0 for t in analyse(TEXT, 5)}
+
+
+def pick(question: str, sims: list[float], numbers: frozenset[str] = frozenset(), figure: bool = False):
+    return choose_span(
+        [CHUNK], {"d.txt": TEXT}, [np.array(sims)], analyse(question, 5), numbers, IDF, 5, figure
+    )
+
+
+def test_the_units_are_exact_sentences() -> None:
+    assert [TEXT[s:e] for s, e in CHUNK.units][1] == "Порталды күн сайын 25 000-нан астам азамат пайдаланады."
+
+
+def test_the_sentence_sharing_the_question_words_wins_at_equal_similarity() -> None:
+    best = pick("Порталды күн сайын қанша азамат пайдаланады?", [0.8, 0.8, 0.8])
+    assert best.span.text.startswith("Порталды күн сайын")
+    assert TEXT[best.span.start : best.span.end] == best.span.text
+
+
+def test_embedding_similarity_decides_when_the_words_do_not() -> None:
+    best = pick("Қай уақыттан бері жұмыс істейді?", [0.95, 0.70, 0.70])
+    assert best.span.text == "Портал 2006 жылы іске қосылды."
+
+
+def test_a_number_from_the_question_pulls_towards_its_sentence() -> None:
+    best = pick("2006 жылы не болды?", [0.80, 0.82, 0.80], numbers=frozenset({"2006"}))
+    assert "2006" in best.span.text
+
+
+def test_confidence_grows_with_similarity_overlap_and_coverage() -> None:
+    assert confidence(0.9, 0.8, 1.0) > confidence(0.8, 0.8, 1.0) > confidence(0.8, 0.2, 1.0) > confidence(0.8, 0.2, 0)
+
+
+def test_threshold_and_unknown_years_make_the_service_abstain(tmp_path: Path, settings_factory) -> None:
+    settings = settings_factory(tmp_path)
+    build_index(settings)
+    service = build_service(settings)
+    answered = service.ask("«Электрондық үкімет» порталын күн сайын қанша азамат пайдаланады?")
+    assert not answered.abstained and answered.answer is not None
+
+    # a year the documents never mention: the passages are still offered as "maybe related"
+    unknown_year = service.ask("2031 жылы порталды күн сайын қанша азамат пайдаланады?")
+    assert unknown_year.abstained and unknown_year.answer is None and unknown_year.citations
+
+    strict = build_service(settings_factory(tmp_path, abstain_below=answered.confidence + 0.01))
+    below = strict.ask("«Электрондық үкімет» порталын күн сайын қанша азамат пайдаланады?")
+    assert below.abstained and below.answer is None and below.citations
