@@ -103,7 +103,7 @@ class QAService:
         """Ranked lists — chunk and sentence vectors, sentence latent terms, chunk and sentence BM25 — fused."""
         s = self.settings
         query = self.analyse(question)
-        use_sparse = self.index.unit_sparse is not None and isinstance(self.embedder, SparseEmbedder)
+        use_sparse = s.sparse and self.index.unit_sparse is not None and isinstance(self.embedder, SparseEmbedder)
         # the sparse pass runs beside the dense one (the engine releases the GIL): two cores, one query's wait
         pending = self._pool.submit(self._embed_sparse, query.restored) if use_sparse else None
         qv = self._embed_query(query.restored)
