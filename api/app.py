@@ -10,12 +10,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from api import pages
 from api.errors import install_error_handlers
 from api.metrics import ApiMetrics
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.ratelimit import SlidingWindowLimiter, parse_rate
 from api.routes import admin, ask, documents, feedback, health, search
 from api.settings import ApiSettings
+from bot.webhook import include_webhook
 from index.errors import JauapError
 from index.settings import IndexSettings
 from ops.logs import setup_logging
@@ -99,15 +101,6 @@ def _webhook_limit(app: FastAPI) -> dict[str, int]:
 
 
 def _include_optional(app: FastAPI) -> None:
-    """The front-end pages and the Telegram webhook live in their own modules; the API runs without them."""
-    try:
-        from api import pages
-    except ImportError:
-        logger.warning("api.pages is missing: no widget, search or viewer pages")
-    else:
-        app.include_router(pages.router)
-    try:
-        from bot.webhook import include_webhook
-    except ImportError:
-        return
+    """The front-end pages, and the Telegram webhook when the bot settings ask for webhook mode."""
+    app.include_router(pages.router)
     include_webhook(app)
