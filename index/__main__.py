@@ -59,14 +59,17 @@ def _build(settings: IndexSettings):
 
 def _service(index: Path | None):
     """Load the index; the default one is built on first use so that `ask` works right after installing."""
+    from .errors import IndexMissingError, IndexOutdatedError
     from .service import build_service
-    from .store import read_manifest
 
     settings = _settings(index)
-    if index is None and not (settings.index_dir / "manifest.json").exists():
-        err.print(f"No index at {settings.index_dir} yet — building it from {settings.corpus_dir} (once).")
-        _build(settings)
-    read_manifest(settings.index_dir)
+    try:
+        return build_service(settings)
+    except (IndexMissingError, IndexOutdatedError) as exc:
+        if index is not None:  # an index the user named: say what is wrong, build nothing unasked
+            raise
+        err.print(f"{exc}\nBuilding the default index from {settings.corpus_dir} now (once).")
+    _build(settings)
     return build_service(settings)
 
 

@@ -25,6 +25,14 @@ class IndexMismatchError(JauapError):
         )
 
 
+class IndexOutdatedError(JauapError):
+    def __init__(self, path: object) -> None:
+        super().__init__(
+            f"The index at {path} was built by another version of the chunker or analyser. "
+            f"Rebuild it with: python -m index build --out {path}"
+        )
+
+
 class BadQuestionError(JauapError, ValueError):
     """The question cannot be searched (empty, too long, not text)."""
 

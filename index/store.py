@@ -21,10 +21,12 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from .chunking import CHUNKER_VERSION
 from .dense import DenseIndex
-from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, IndexOutdatedError
 from .lexical import LexicalIndex
 from .models import Chunk, Document, DocumentInfo
+from .text import ANALYSER_VERSION
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 2
@@ -157,6 +159,9 @@ def read_index(index_dir: Path, embedder_id: str | None = None) -> StoredIndex:
     manifest = read_manifest(index_dir)
     if embedder_id is not None and manifest.embedder != embedder_id:
         raise IndexMismatchError(index_dir, manifest.embedder, embedder_id)
+    if (manifest.chunker, manifest.analyser) != (CHUNKER_VERSION, ANALYSER_VERSION):
+        # BM25 keys or chunk boundaries of another version would silently mismatch the questions' analysis
+        raise IndexOutdatedError(index_dir)
     try:
         raw = json.loads((index_dir / "documents.json").read_text(encoding="utf-8"))
         documents = {}

@@ -303,3 +303,16 @@ def test_a_service_keeps_answering_from_its_version_while_a_new_one_is_built(bui
     for _ in range(3):
         build_index(built)
     assert service.ask("Байланыс орталығының нөмірі қандай?").to_dict() == first
+
+
+def test_an_index_from_another_analyser_version_asks_for_a_rebuild(tmp_path: Path, settings_factory) -> None:
+    from index.errors import IndexOutdatedError
+    from index.store import read_index
+
+    settings = settings_factory(tmp_path)
+    build_index(settings)
+    manifest_path = settings.index_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest_path.write_text(json.dumps({**manifest, "analyser": "0"}), encoding="utf-8")
+    with pytest.raises(IndexOutdatedError, match="python -m index build"):
+        read_index(settings.index_dir, "hash")
