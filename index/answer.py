@@ -27,6 +27,7 @@ class SpanWeights:
     numbers: float = 0.05
     digits: float = 0.1
     chunk_rank: float = 0.2
+    no_news: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -56,16 +57,20 @@ def choose_span(
     weights: SpanWeights = SpanWeights(),
 ) -> ScoredSpan | None:
     best: ScoredSpan | None = None
+    q_set = set(q_tokens)
     for rank, (chunk, sims) in enumerate(zip(chunks, unit_sims, strict=True)):
         text = text_of[chunk.doc]
         for (s, e), sim in zip(chunk.units, sims, strict=True):
             unit = text[s:e]
-            overlap = term_overlap(q_tokens, set(analyse(unit, prefix)), idf)
+            unit_tokens = {w for w in analyse(unit, prefix) if len(w) >= 3}
+            overlap = term_overlap(q_tokens, unit_tokens, idf)
             score = weights.similarity * float(sim) + weights.overlap * overlap - weights.chunk_rank * math.log1p(rank)
             if q_numbers and q_numbers & numbers(unit):
                 score += weights.numbers
             if asks_figure and _HAS_DIGIT.search(unit):
                 score += weights.digits
+            if len(unit_tokens - q_set) < 2:  # restates the question ("2007-2009 жылдар") but tells nothing new
+                score -= weights.no_news
             if best is None or score > best.score:
                 best = ScoredSpan(Span(chunk.doc, s, e, unit), score, float(sim), overlap)
     return best
