@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .models import Answer
@@ -21,7 +21,6 @@ class Row:
     mrr: float = 0.0
     answer1: int = 0
     abstained: int = 0
-    confidences: list[float] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, float]:
         n = self.n or 1
@@ -50,7 +49,6 @@ def score(questions: list[dict], answers: list[Answer], texts: dict[str, str]) -
         for k in keys:
             rows[k].n += 1
             rows[k].abstained += a.abstained
-            rows[k].confidences.append(a.confidence)
         if unanswerable:
             continue
         text = texts.get(q["doc"], "")

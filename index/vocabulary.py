@@ -20,7 +20,6 @@ class Restored:
     word: str  # as typed
     key: str  # folded key it was matched to ("" when unknown)
     surface: str  # corpus spelling (the typed word when unknown)
-    exact: bool  # key found as is (no typo correction)
 
 
 class Vocabulary:
@@ -64,8 +63,8 @@ class Vocabulary:
     def restore(self, word: str) -> Restored:
         key = fold(word)
         if key in self.surface:
-            return Restored(word, key, self.surface[key], True)
+            return Restored(word, key, self.surface[key])
         fixed = self.correct(key)
         if fixed:
-            return Restored(word, fixed, self.surface[fixed], False)
-        return Restored(word, "", word, False)
+            return Restored(word, fixed, self.surface[fixed])
+        return Restored(word, "", word)
