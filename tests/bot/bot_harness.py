@@ -61,3 +61,18 @@ async def polling(
             await dp.stop_polling()
         await task
         await dp.storage.close()
+
+
+def webhook_env(monkeypatch: Any, telegram: FakeTelegram, secret: str, path: str, url: str = "") -> None:
+    """Environment of an API process serving the bot in webhook mode against the loopback server."""
+    for name, value in {
+        "JAUAP_BOT_MODE": "webhook",
+        "JAUAP_BOT_TOKEN": TOKEN,
+        "JAUAP_WEBHOOK_SECRET": secret,
+        "JAUAP_WEBHOOK_PATH": path,
+        "JAUAP_WEBHOOK_URL": url,
+        "JAUAP_TELEGRAM_API_BASE": telegram.base,
+        "JAUAP_RETRY_BACKOFF": "0.01",
+        "JAUAP_REDIS_URL": "",
+    }.items():
+        monkeypatch.setenv(name, value)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bot_harness import webhook_env
 from fake_telegram import TOKEN, FakeTelegram, buttons, callback, message
 from fastapi.testclient import TestClient
 
@@ -23,17 +24,7 @@ QUESTION_KK = "«Электрондық үкімет» порталын күн �
 def webhook_app(
     monkeypatch: pytest.MonkeyPatch, telegram: FakeTelegram, tmp_path: Path, index_settings: IndexSettings
 ) -> Iterator[TestClient]:
-    for name, value in {
-        "JAUAP_BOT_MODE": "webhook",
-        "JAUAP_BOT_TOKEN": TOKEN,
-        "JAUAP_WEBHOOK_SECRET": SECRET,
-        "JAUAP_WEBHOOK_PATH": PATH,
-        "JAUAP_WEBHOOK_URL": f"https://jauap.example.kz{PATH}",
-        "JAUAP_TELEGRAM_API_BASE": telegram.base,
-        "JAUAP_RETRY_BACKOFF": "0.01",
-        "JAUAP_REDIS_URL": "",
-    }.items():
-        monkeypatch.setenv(name, value)
+    webhook_env(monkeypatch, telegram, SECRET, PATH, f"https://jauap.example.kz{PATH}")
     settings = ApiSettings(querylog_path=tmp_path / "querylog.sqlite3", rate_limit="0", _env_file=None)
     app = create_app(settings, index_settings)
     with TestClient(app) as client:

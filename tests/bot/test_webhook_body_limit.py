@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_telegram import TOKEN, FakeTelegram, message
+from bot_harness import webhook_env
+from fake_telegram import FakeTelegram, message
 from fastapi.testclient import TestClient
 
 from api.app import WEBHOOK_MAX_BODY_BYTES, create_app
@@ -25,17 +26,7 @@ QUESTION_KK = "«Электрондық үкімет» порталын күн �
 def client(
     monkeypatch: pytest.MonkeyPatch, telegram: FakeTelegram, tmp_path: Path, index_settings: IndexSettings
 ) -> Iterator[TestClient]:
-    for name, value in {
-        "JAUAP_BOT_MODE": "webhook",
-        "JAUAP_BOT_TOKEN": TOKEN,
-        "JAUAP_WEBHOOK_SECRET": SECRET,
-        "JAUAP_WEBHOOK_PATH": PATH,
-        "JAUAP_WEBHOOK_URL": "",
-        "JAUAP_TELEGRAM_API_BASE": telegram.base,
-        "JAUAP_RETRY_BACKOFF": "0.01",
-        "JAUAP_REDIS_URL": "",
-    }.items():
-        monkeypatch.setenv(name, value)
+    webhook_env(monkeypatch, telegram, SECRET, PATH)
     settings = ApiSettings(
         querylog_path=tmp_path / "querylog.sqlite3", rate_limit="0", max_body_bytes=API_LIMIT, _env_file=None
     )
