@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -48,36 +49,37 @@ def unit_texts(chunk: Chunk, text: str) -> list[str]:
     return [clean(f"{label}: {text[s:e]}") for s, e in chunk.units]
 
 
+def _fill(
+    texts: list[str], known: dict, embed: Callable[[list[str]], Any], put: Callable[[dict], None], batch: int,
+    progress: Progress | None,
+) -> int:
+    """Embed the texts missing from `known` in batches, store them in the cache as they come; how many were new."""
+    todo = list(dict.fromkeys(t for t in texts if t not in known))
+    for i in range(0, len(todo), batch):
+        part = todo[i : i + batch]
+        fresh = dict(zip(part, embed(part), strict=True))
+        put(fresh)
+        known.update(fresh)
+        if progress:
+            progress(min(i + batch, len(todo)), len(todo))
+    return len(todo)
+
+
 def embed_cached(
     embedder: Embedder, cache: EmbeddingCache, texts: list[str], batch: int, progress: Progress | None = None
 ) -> tuple[np.ndarray, int]:
     known = cache.get_many(texts)
-    todo = list(dict.fromkeys(t for t in texts if t not in known))
-    for i in range(0, len(todo), batch):
-        part = todo[i : i + batch]
-        vecs = embedder.embed_passages(part)
-        fresh = dict(zip(part, vecs, strict=True))
-        cache.put_many(fresh)
-        known.update(fresh)
-        if progress:
-            progress(min(i + batch, len(todo)), len(todo))
+    embedded = _fill(texts, known, embedder.embed_passages, cache.put_many, batch, progress)
     if not texts:
         return np.zeros((0, embedder.dim), np.float32), 0
-    return np.stack([known[t] for t in texts]).astype(np.float32), len(todo)
+    return np.stack([known[t] for t in texts]).astype(np.float32), embedded
 
 
 def sparse_cached(
     embedder: SparseEmbedder, cache: EmbeddingCache, texts: list[str], batch: int, progress: Progress | None = None
 ) -> sparse.csr_matrix:
     known = cache.get_sparse(texts)
-    todo = list(dict.fromkeys(t for t in texts if t not in known))
-    for i in range(0, len(todo), batch):
-        part = todo[i : i + batch]
-        fresh = dict(zip(part, embedder.embed_sparse(part), strict=True))
-        cache.put_sparse(fresh)
-        known.update(fresh)
-        if progress:
-            progress(min(i + batch, len(todo)), len(todo))
+    _fill(texts, known, embedder.embed_sparse, cache.put_sparse, batch, progress)
     rows = [known[t] for t in texts]
     indptr = np.cumsum([0] + [len(i) for i, _ in rows])
     indices = np.concatenate([i for i, _ in rows]) if rows else np.zeros(0, np.int32)

@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .errors import BadQuestionError
-from .text import WORD, fold, has_kazakh_letters, numbers, repair_homoglyphs, stem, words
+from .text import fold, has_kazakh_letters, numbers, repair_words, stem, words
 from .transliterate import harmonise, is_latin, latin_to_cyrillic
 from .vocabulary import Vocabulary
 
@@ -48,7 +48,7 @@ def clean_question(question: object, max_chars: int) -> str:
     text = html.unescape(_TAG.sub(" ", text))
     text = _CONTROL.sub(" ", text)
     text = _PERSONAL_NUMBER.sub(" ", text)  # an IIN or a phone number never helps finding a passage
-    text = WORD.sub(lambda m: repair_homoglyphs(m.group()), text)  # "үкiмет" with a Latin i → "үкімет"
+    text = repair_words(text)  # "үкiмет" with a Latin i → "үкімет"
     text = " ".join(text.split())
     if not any(ch.isalnum() for ch in text):
         raise BadQuestionError("The question is empty.")

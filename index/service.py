@@ -26,8 +26,8 @@ from .vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
-# Question words that ask for a figure or a date (kk, plain-keyboard kk and ru, folded): general language knowledge.
 _YEAR_OR_CODE = re.compile(r"(?:19|20)\d\d|(?=\w*\d)(?=\w*[^\W\d])\w{2,4}")  # not IINs or phone numbers
+# Question words that ask for a figure or a date (kk, plain-keyboard kk and ru, folded): general language knowledge.
 _FIGURE_WORDS = {"канша", "неше", "кашан", "калаи", "сколко", "когда", "паииз", "процент", "жылы"}
 
 
@@ -148,17 +148,17 @@ class QAService:
         a, b = self._unit_offset[chunk.id], self._unit_offset[chunk.id + 1]
         return self.index.unit_vectors[a:b] @ qv
 
-    def _citation(self, hit: Hit, query: Query, score: float) -> Citation:
+    def _citation(self, hit: Hit, query: Query) -> Citation:
         c = hit.chunk
         info = self.index.documents[c.doc].info
         qkeys = set(query.tokens)
         prefix = self.index.lexical.prefix
         matches = tuple((a, b) for a, b, w in word_spans(c.text) if stem(fold(w), prefix) in qkeys and len(w) > 2)
-        return Citation(c.doc, c.start, c.end, c.text, c.section_path, score, info.title_kk, matches)
+        return Citation(c.doc, c.start, c.end, c.text, c.section_path, hit.score, info.title_kk, matches)
 
     def search(self, query: str, k: int = 10, doc: str | None = None) -> list[Citation]:
         r = self.retrieve(query, k, doc)
-        return [self._citation(h, r.query, h.score) for h in r.hits]
+        return [self._citation(h, r.query) for h in r.hits]
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         s = self.settings
@@ -167,19 +167,17 @@ class QAService:
             return Answer(question, None, [], True, 0.0)
         top = [h.chunk for h in r.hits[:3]]
         sims = [self._unit_sims(c, r.query_vector) for c in top]
-        asks_figure = any(t in _FIGURE_WORDS for t in (fold(w) for w in r.query.text.split()))
+        asks_figure = any(fold(w) in _FIGURE_WORDS for w in words(r.query.text))
         best = choose_span(
             top, self._texts, sims, r.query.tokens, r.query.numbers, self._idf, self.index.lexical.prefix, asks_figure
         )
         top_dense = float(max(sims[0].max(initial=-1.0), 0.0))
         conf = confidence(top_dense, best.overlap if best else 0.0, r.query.coverage)
-        citations = [self._citation(h, r.query, h.score) for h in r.hits]
+        citations = [self._citation(h, r.query) for h in r.hits]
         pinned = self.curated.match(r.query_vector)
         if pinned is not None:  # an operator-approved passage answers a question this close: it goes first
-            pin = Citation(
-                pinned.doc, pinned.start, pinned.end, pinned.text, "", pinned.similarity,
-                self.index.documents[pinned.doc].info.title_kk if pinned.doc in self.index.documents else "",
-            )
+            title = self.index.documents[pinned.doc].info.title_kk  # pins are resolved against these documents
+            pin = Citation(pinned.doc, pinned.start, pinned.end, pinned.text, "", pinned.similarity, title)
             rest = [c for c in citations if not (c.doc == pin.doc and c.start < pin.end and pin.start < c.end)]
             span = Span(pinned.doc, pinned.start, pinned.end, pinned.text)
             return Answer(question, span, [pin, *rest][: len(citations)], False, max(conf, pinned.similarity), True)

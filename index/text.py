@@ -52,7 +52,8 @@ def repair_homoglyphs(word: str) -> str:
     return word
 
 
-def _repair_words(text: str) -> str:
+def repair_words(text: str) -> str:
+    """Every word of a text made one script (see `repair_homoglyphs`)."""
     return WORD.sub(lambda m: repair_homoglyphs(m.group()), text)
 
 
@@ -61,7 +62,7 @@ def clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace(_SOFT_HYPHEN, "")
     text = _HYPHEN_BREAK.sub(r"\1\2", text)
     text = _LINE_BREAK.sub(" ", _SPACES.sub(" ", text))
-    return _MULTI_SPACE.sub(" ", _repair_words(text)).strip()
+    return _MULTI_SPACE.sub(" ", repair_words(text)).strip()
 
 
 def lower(text: str) -> str:
