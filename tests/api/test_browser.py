@@ -256,7 +256,10 @@ def test_keyboard_language_switch_and_feedback(page: object, servers: Servers) -
     answer.wait_for()
     assert "3887" in answer.locator("mark").inner_text()
 
-    answer.get_by_role("button", name="Нет, бесполезен").click()
+    # The 👎 click posts at once; wait for it so the reason's post is the one caught below.
+    with page.expect_response(lambda r: r.url.endswith("/feedback")) as rated:
+        answer.get_by_role("button", name="Нет, бесполезен").click()
+    assert "reason" not in rated.value.request.post_data_json
     reason = answer.get_by_role("textbox", name="Что не так? (необязательно)")
     reason.fill("нужно больше подробностей")
     with page.expect_response(lambda r: r.url.endswith("/feedback")) as posted:
