@@ -14,17 +14,70 @@ from .vocabulary import Vocabulary
 
 _TAG = re.compile(r"<[^<>]{0,200}>")
 # IINs (12 digits), long digit runs and Kazakh phone numbers; figures in the documents are shorter or grouped
-_PERSONAL_NUMBER = re.compile(
-    r"\+?\b\d{10,}\b|(?:\+7|\b8)[\s(\-]*\d{3}[\s)\-]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}\b"
-)
+_PERSONAL_NUMBER = re.compile(r"\+?\b\d{10,}\b|(?:\+7|\b8)[\s(\-]*\d{3}[\s)\-]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}\b")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Frequent Russian function words (general language knowledge): they tell a Russian question from a Kazakh one
 # typed without Kazakh letters, which the corpus vocabulary alone cannot.
 _RUSSIAN = {
-    "и", "в", "во", "на", "с", "со", "по", "для", "как", "что", "это", "к", "ко", "от", "до", "из", "о", "об",
-    "при", "за", "не", "ли", "же", "бы", "или", "а", "но", "какой", "какая", "какое", "какие", "каким", "каких",
-    "сколько", "когда", "где", "кто", "почему", "зачем", "чем", "чего", "был", "была", "было", "были", "есть",
-    "ещё", "еще", "уже", "году", "года", "лет", "будет", "можно", "нужно", "согласно", "после", "через", "между",
+    "и",
+    "в",
+    "во",
+    "на",
+    "с",
+    "со",
+    "по",
+    "для",
+    "как",
+    "что",
+    "это",
+    "к",
+    "ко",
+    "от",
+    "до",
+    "из",
+    "о",
+    "об",
+    "при",
+    "за",
+    "не",
+    "ли",
+    "же",
+    "бы",
+    "или",
+    "а",
+    "но",
+    "какой",
+    "какая",
+    "какое",
+    "какие",
+    "каким",
+    "каких",
+    "сколько",
+    "когда",
+    "где",
+    "кто",
+    "почему",
+    "зачем",
+    "чем",
+    "чего",
+    "был",
+    "была",
+    "было",
+    "были",
+    "есть",
+    "ещё",
+    "еще",
+    "уже",
+    "году",
+    "года",
+    "лет",
+    "будет",
+    "можно",
+    "нужно",
+    "согласно",
+    "после",
+    "через",
+    "между",
 }
 
 
@@ -83,6 +136,26 @@ def _restore(w: str, lang: str, plain: bool, vocab: Vocabulary, prefix: int) -> 
     return "", typed
 
 
+def _with_acronyms(
+    text: str, restored: str, tokens: list[str], vocab: Vocabulary, prefix: int
+) -> tuple[str, list[str]]:
+    """A corpus-defined acronym in the question brings its long form, and a long form brings its acronym."""
+    long_of = vocab.acronyms.long_of
+    present = set(tokens)
+    expansions, extra = [], []
+    for w in words(text):  # as typed: restoring may have lower-cased an acronym
+        long = long_of.get(fold(w)) if w.isupper() else None
+        if long:
+            expansions.append(" ".join(long))
+            extra += [stem(fold(x), prefix) for x in long]
+    for short, long in long_of.items():
+        if short not in present and all(stem(fold(x), prefix) in present for x in long):
+            extra.append(stem(short, prefix))
+    if expansions:
+        restored += " (" + "; ".join(expansions) + ")"
+    return restored, tokens + [t for t in extra if t not in present]
+
+
 def analyse_question(question: str, vocab: Vocabulary, prefix: int, max_chars: int = 1000) -> Query:
     text = clean_question(question, max_chars)
     lang = detect_lang(text)
@@ -105,6 +178,7 @@ def analyse_question(question: str, vocab: Vocabulary, prefix: int, max_chars: i
             known += bool(r_key)
     pieces.append(text[pos:])
     restored = "".join(pieces)
+    restored, tokens = _with_acronyms(text, restored, tokens, vocab, prefix)
     return Query(
         original=question,
         text=text,

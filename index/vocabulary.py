@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from .abbreviations import Acronyms
 from .text import fold, lower, words
 
 
@@ -29,6 +30,7 @@ class Vocabulary:
             for w in words(text):
                 surfaces[fold(w)][lower(w)] += 1
         self.count = {k: sum(c.values()) for k, c in surfaces.items()}
+        self.acronyms = Acronyms(texts)
         self.surface = {k: c.most_common(1)[0][0] for k, c in surfaces.items()}
         self._stems: dict[int, set[str]] = {}
         self._by_len: dict[int, list[str]] = defaultdict(list)
