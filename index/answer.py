@@ -15,9 +15,31 @@ from dataclasses import dataclass
 import numpy as np
 
 from .models import Chunk, Span
-from .text import analyse, numbers
+from .text import analyse, fold, numbers, words
 
 _HAS_DIGIT = re.compile(r"\d")
+# Question words (kk, plain-keyboard kk and ru, folded) that ask for a figure or a date, or for a reason; and the
+# word starts that mark a cause in an answer. General language knowledge, not taken from any question set.
+_FIGURE_WORDS = {"канша", "неше", "кашан", "калаи", "сколко", "когда", "паииз", "процент", "жылы"}
+_REASON_WORDS = {"неге", "неликтен", "почему", "зачем"}
+_CAUSE = re.compile(r"себеп|себеб|салдар|откени|причин|потому|поскольку|вследстви")
+
+
+@dataclass(frozen=True)
+class Asks:
+    """What kind of answer a question wants, from its question words."""
+
+    figure: bool = False
+    reason: bool = False
+
+    @classmethod
+    def of(cls, question: str) -> Asks:
+        keys = {fold(w) for w in words(question)}
+        return cls(figure=bool(keys & _FIGURE_WORDS), reason=bool(keys & _REASON_WORDS))
+
+
+def states_a_cause(unit: str) -> bool:
+    return any(_CAUSE.match(fold(w)) for w in words(unit))
 
 
 @dataclass(frozen=True)
@@ -26,6 +48,7 @@ class SpanWeights:
     overlap: float = 0.6
     numbers: float = 0.05
     digits: float = 0.1
+    cause: float = 0.2
     chunk_rank: float = 0.2
     no_news: float = 0.3
 
@@ -53,7 +76,7 @@ def choose_span(
     q_numbers: frozenset[str],
     idf: dict[str, float],
     prefix: int,
-    asks_figure: bool,
+    asks: Asks,
     weights: SpanWeights = SpanWeights(),
 ) -> ScoredSpan | None:
     best: ScoredSpan | None = None
@@ -67,8 +90,10 @@ def choose_span(
             score = weights.similarity * float(sim) + weights.overlap * overlap - weights.chunk_rank * math.log1p(rank)
             if q_numbers and q_numbers & numbers(unit):
                 score += weights.numbers
-            if asks_figure and _HAS_DIGIT.search(unit):
+            if asks.figure and _HAS_DIGIT.search(unit):
                 score += weights.digits
+            if asks.reason and states_a_cause(unit):
+                score += weights.cause
             if len(unit_tokens - q_set) < 2:  # restates the question ("2007-2009 жылдар") but tells nothing new
                 score -= weights.no_news
             if best is None or score > best.score:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .answer import choose_span, confidence
+from .answer import Asks, choose_span, confidence
 from .curated import CuratedAnswers
 from .embedders import Embedder, SparseEmbedder, make_embedder
 from .errors import UnknownDocumentError
@@ -28,8 +28,6 @@ from .vocabulary import Vocabulary
 log = logging.getLogger(__name__)
 
 _YEAR_OR_CODE = re.compile(r"(?:19|20)\d\d|(?=\w*\d)(?=\w*[^\W\d])\w{2,4}")  # not IINs or phone numbers
-# Question words that ask for a figure or a date (kk, plain-keyboard kk and ru, folded): general language knowledge.
-_FIGURE_WORDS = {"канша", "неше", "кашан", "калаи", "сколко", "когда", "паииз", "процент", "жылы"}
 
 
 @dataclass(frozen=True)
@@ -168,9 +166,15 @@ class QAService:
             return Answer(question, None, [], True, 0.0)
         top = [h.chunk for h in r.hits[:3]]
         sims = [self._unit_sims(c, r.query_vector) for c in top]
-        asks_figure = any(fold(w) in _FIGURE_WORDS for w in words(r.query.text))
         best = choose_span(
-            top, self._texts, sims, r.query.tokens, r.query.numbers, self._idf, self.index.lexical.prefix, asks_figure
+            top,
+            self._texts,
+            sims,
+            r.query.tokens,
+            r.query.numbers,
+            self._idf,
+            self.index.lexical.prefix,
+            Asks.of(r.query.text),
         )
         top_dense = float(max(sims[0].max(initial=-1.0), 0.0))
         conf = confidence(top_dense, best.overlap if best else 0.0, r.query.coverage)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.answer import choose_span, confidence
+from index.answer import Asks, choose_span, confidence
 from index.build import build_index
 from index.models import Chunk
 from index.service import build_service
@@ -32,9 +32,11 @@ CHUNK = Chunk(0, "d.txt", 0, len(TEXT), TEXT, ("Doc",), _units(TEXT))
 IDF = {t: 1.0 for t in analyse(TEXT, 5)}
 
 
-def pick(question: str, sims: list[float], numbers: frozenset[str] = frozenset(), figure: bool = False):
+def pick(question: str, sims: list[float], numbers: frozenset[str] = frozenset(), chunk: Chunk = CHUNK):
+    text = chunk.text
+    idf = {t: 1.0 for t in analyse(text, 5)}
     return choose_span(
-        [CHUNK], {"d.txt": TEXT}, [np.array(sims)], analyse(question, 5), numbers, IDF, 5, figure
+        [chunk], {"d.txt": text}, [np.array(sims)], analyse(question, 5), numbers, idf, 5, Asks.of(question)
     )
 
 
@@ -56,6 +58,22 @@ def test_embedding_similarity_decides_when_the_words_do_not() -> None:
 def test_a_number_from_the_question_pulls_towards_its_sentence() -> None:
     best = pick("2006 жылы не болды?", [0.80, 0.82, 0.80], numbers=frozenset({"2006"}))
     assert "2006" in best.span.text
+
+
+def test_a_why_question_is_answered_by_the_sentence_that_states_the_cause() -> None:
+    text = (
+        "Интернетте карточкамен төлеу жиі қабылданбай қалады. "
+        "Бұл банктердің интернет-транзакцияларды жабу салдары. "
+        "Карточкамен төлеу мәдениеті де жетіспейді."
+    )
+    chunk = Chunk(0, "d.txt", 0, len(text), text, ("Doc",), _units(text))
+    assert Asks.of("Неліктен интернетте карточкамен төлеу қабылданбай қалады?").reason
+    assert not Asks.of("Интернетте карточкамен төлеу қалай жүреді?").reason
+    restating = pick("Интернетте карточкамен төлеу неге қабылданбай қалады?", [0.84, 0.83, 0.80], chunk=chunk)
+    assert restating.span.text.startswith("Бұл банктердің")
+    # the same passage for a question that asks no reason: the restating sentence wins on its words
+    plain = pick("Интернетте карточкамен төлеу қабылдана ма?", [0.84, 0.83, 0.80], chunk=chunk)
+    assert plain.span.text.startswith("Интернетте")
 
 
 def test_confidence_grows_with_similarity_overlap_and_coverage() -> None:
