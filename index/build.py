@@ -117,6 +117,7 @@ def build_index(
     dense = DenseIndex.build(chunk_vectors, settings.hnsw_above)
     lexical = LexicalIndex.build(texts, settings.stem_prefix)
     unit_lexical = LexicalIndex.build(units, settings.stem_prefix)
+    chunk_ngrams = LexicalIndex.build(texts, ngram=settings.char_ngram) if settings.char_ngram else None
     seconds = time.perf_counter() - t0
     manifest = Manifest(
         format=FORMAT_VERSION,
@@ -132,9 +133,11 @@ def build_index(
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         build_seconds=round(seconds, 2),
         skipped=corpus.skipped,
+        char_ngram=settings.char_ngram,
     )
     stored = StoredIndex(
-        manifest, documents, chunks, dense, unit_vectors, lexical, unit_lexical, settings.index_dir, unit_sparse
+        manifest, documents, chunks, dense, unit_vectors, lexical, unit_lexical, settings.index_dir, unit_sparse,
+        chunk_ngrams,
     )
     path = write_index(settings.index_dir, stored)
     log.info("index built at %s: %d documents, %d chunks, %d embedded", path, len(documents), len(chunks), n1)

@@ -119,14 +119,12 @@ class HashEmbedder:
         self.dim = dim
 
     def _vector(self, text: str) -> np.ndarray:
-        from .text import fold, words
+        from .text import char_ngrams
 
         v = np.zeros(self.dim, np.float32)
-        for w in words(text):
-            key = f"#{fold(w)}#"
-            for i in range(max(1, len(key) - 2)):
-                h = int.from_bytes(hashlib.blake2b(key[i : i + 3].encode(), digest_size=8).digest(), "little")
-                v[h % self.dim] += 1.0 if (h >> 63) & 1 else -1.0
+        for gram in char_ngrams(text, 3):
+            h = int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=8).digest(), "little")
+            v[h % self.dim] += 1.0 if (h >> 63) & 1 else -1.0
         return v
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Lexical retrieval: BM25 (bm25s) over the Kazakh analyser's folded, stemmed keys."""
+"""Lexical retrieval: BM25 (bm25s) over the Kazakh analyser's keys — stemmed words, or character n-grams of words."""
 
 from __future__ import annotations
 
@@ -7,25 +7,23 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from .text import analyse
+from .text import analyse, char_ngrams
 
 
 class LexicalIndex:
-    def __init__(self, bm25: bm25s.BM25, prefix: int) -> None:
+    def __init__(self, bm25: bm25s.BM25, prefix: int, ngram: int = 0) -> None:
         self._bm25 = bm25
         self.prefix = prefix
+        self.ngram = ngram  # > 0: keys are character n-grams of the folded words instead of stems
 
     @classmethod
-    def build(cls, texts: list[str], prefix: int = 5) -> LexicalIndex:
-        bm25 = bm25s.BM25(k1=1.2, b=0.75)
-        bm25.index([analyse(t, prefix) or [""] for t in texts], show_progress=False)
-        return cls(bm25, prefix)
+    def build(cls, texts: list[str], prefix: int = 5, ngram: int = 0) -> LexicalIndex:
+        index = cls(bm25s.BM25(k1=1.2, b=0.75), prefix, ngram)
+        index._bm25.index([index.tokens(t) or [""] for t in texts], show_progress=False)
+        return index
 
     def tokens(self, text: str) -> list[str]:
-        return analyse(text, self.prefix)
-
-    def known(self, token: str) -> bool:
-        return token in self._bm25.vocab_dict
+        return char_ngrams(text, self.ngram) if self.ngram else analyse(text, self.prefix)
 
     def scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 score of every chunk for the query tokens (unknown tokens contribute nothing)."""
@@ -38,5 +36,5 @@ class LexicalIndex:
         self._bm25.save(str(path))
 
     @classmethod
-    def load(cls, path: Path, prefix: int) -> LexicalIndex:
-        return cls(bm25s.BM25.load(str(path)), prefix)
+    def load(cls, path: Path, prefix: int, ngram: int = 0) -> LexicalIndex:
+        return cls(bm25s.BM25.load(str(path)), prefix, ngram)

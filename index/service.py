@@ -31,9 +31,20 @@ _YEAR_OR_CODE = re.compile(r"(?:19|20)\d\d|(?=\w*\d)(?=\w*[^\W\d])\w{2,4}")  # n
 
 
 @dataclass(frozen=True)
+class Passage:
+    """Adjacent retrieved chunks cited as one contiguous passage, ranked and labelled by the best of them."""
+
+    best: Chunk
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
 class Retrieval:
     query: Query
-    hits: list[Hit]
+    hits: list[Hit]  # the best chunks, where the answering unit is looked for
+    passages: list[Passage]  # what is cited
     query_vector: np.ndarray
 
 
@@ -99,7 +110,7 @@ class QAService:
             return self.embedder.embed_sparse([text])[0]  # type: ignore[attr-defined]
 
     def retrieve(self, question: str, k: int | None = None, doc: str | None = None) -> Retrieval:
-        """Ranked lists — chunk and sentence vectors, sentence latent terms, chunk and sentence BM25 — fused."""
+        """Ranked lists — chunk and unit vectors, unit latent terms, chunk and unit BM25, chunk n-grams — fused."""
         s = self.settings
         query = self.analyse(question)
         use_sparse = s.sparse and self.index.unit_sparse is not None and isinstance(self.embedder, SparseEmbedder)
@@ -126,6 +137,10 @@ class QAService:
             lex_weight = (1 - s.dense_weight) * min(1.0, 0.25 + query.coverage)
             lists += [{i: v for i, v in lexical.items() if v > 0}, {i: v for i, v in lexical_units.items() if v > 0}]
             weights += [lex_weight, lex_weight]
+            if self.index.chunk_ngrams is not None:
+                ngrams = self._top(self.index.chunk_ngrams.scores(self.index.chunk_ngrams.tokens(query.restored)))
+                lists.append({i: v for i, v in ngrams.items() if v > 0})
+                weights.append(lex_weight)
         if s.fusion == "rrf":
             fused = rrf([sorted(x, key=x.get, reverse=True) for x in lists], weights, s.rrf_k)
         else:
@@ -140,24 +155,47 @@ class QAService:
             order = sorted(range(len(head)), key=lambda j: -scores[j])
             fused.update({head[j]: float(scores[j]) for j in order})
             ranked = [head[j] for j in order] + ranked[s.rerank_depth :]
-        hits = [Hit(chunks[i], fused[i]) for i in ranked[: k or s.top_k]]
-        return Retrieval(query, hits, qv)
+        k = k or s.top_k
+        hits = [Hit(chunks[i], fused[i]) for i in ranked[:k]]
+        return Retrieval(query, hits, self._passages(ranked, fused, k), qv)
+
+    def _passages(self, ranked: list[int], fused: dict[int, float], k: int) -> list[Passage]:
+        """The first `k` passages down the ranking; a chunk next to one already cited extends that citation instead
+        of taking a slot (up to `citation_chars`): the reader gets the context whole, and the slot goes to another
+        passage."""
+        chunks = self.index.chunks
+        limit = max(k, self.settings.top_k)  # the same first passages whatever k: a smaller k only cuts the list
+        runs: list[list[int]] = []  # [first, last, best] chunk ids
+        for i in ranked:
+            c = chunks[i]
+            for run in runs:
+                first, last = chunks[run[0]], chunks[run[1]]
+                joins = c.doc == first.doc and i in (run[0] - 1, run[1] + 1)
+                if joins and max(c.end, last.end) - min(c.start, first.start) <= self.settings.citation_chars:
+                    run[0], run[1] = min(run[0], i), max(run[1], i)
+                    break
+            else:
+                if len(runs) == limit:
+                    break
+                runs.append([i, i, i])
+        return [Passage(chunks[b], chunks[f].start, chunks[la].end, fused[b]) for f, la, b in runs[:k]]
 
     def _unit_sims(self, chunk: Chunk, qv: np.ndarray) -> np.ndarray:
         a, b = self._unit_offset[chunk.id], self._unit_offset[chunk.id + 1]
         return self.index.unit_vectors[a:b] @ qv
 
-    def _citation(self, hit: Hit, query: Query) -> Citation:
-        c = hit.chunk
-        info = self.index.documents[c.doc].info
+    def _citation(self, p: Passage, query: Query) -> Citation:
+        doc = p.best.doc
+        text = self._texts[doc][p.start : p.end]
         qkeys = set(query.tokens)
         prefix = self.index.lexical.prefix
-        matches = tuple((a, b) for a, b, w in word_spans(c.text) if stem(fold(w), prefix) in qkeys and len(w) > 2)
-        return Citation(c.doc, c.start, c.end, c.text, c.section_path, hit.score, info.title_kk, matches)
+        matches = tuple((a, b) for a, b, w in word_spans(text) if stem(fold(w), prefix) in qkeys and len(w) > 2)
+        title = self.index.documents[doc].info.title_kk
+        return Citation(doc, p.start, p.end, text, p.best.section_path, p.score, title, matches)
 
     def search(self, query: str, k: int = 10, doc: str | None = None) -> list[Citation]:
         r = self.retrieve(query, k, doc)
-        return [self._citation(h, r.query) for h in r.hits]
+        return [self._citation(p, r.query) for p in r.passages]
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         s = self.settings
@@ -178,7 +216,7 @@ class QAService:
         )
         top_dense = float(max(sims[0].max(initial=-1.0), 0.0))
         conf = confidence(top_dense, best.overlap if best else 0.0, r.query.coverage)
-        citations = [self._citation(h, r.query) for h in r.hits]
+        citations = [self._citation(p, r.query) for p in r.passages]
         pinned = self.curated.match(r.query_vector)
         if pinned is not None:  # an operator-approved passage answers a question this close: it goes first
             title = self.index.documents[pinned.doc].info.title_kk  # pins are resolved against these documents

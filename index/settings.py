@@ -30,6 +30,9 @@ class IndexSettings(BaseSettings):
     hnsw_above: int = Field(50_000, description="Use FAISS HNSW instead of exact search above this many chunks.")
     chunk_chars: int = Field(600, description="Maximum characters of a chunk (multilingual-e5 reads ≤512 tokens).")
     stem_prefix: int = Field(5, description="BM25 stemming: folded words are cut to this many letters.")
+    char_ngram: int = Field(
+        4, ge=0, description="Also index chunks by character n-grams of this size (typos, unseen endings); 0 = off."
+    )
     candidates: int = Field(60, description="Candidates taken from each retriever before fusion.")
     fusion: Literal["rrf", "weighted"] = Field("rrf", description="How dense and lexical lists are fused.")
     rrf_k: int = Field(10, description="Reciprocal-rank-fusion constant.")
@@ -37,6 +40,9 @@ class IndexSettings(BaseSettings):
     reranker: str = Field("", description="Optional reranker stage: '' = off, 'st:<cross-encoder id or path>'.")
     rerank_depth: int = Field(20, ge=1, description="Fused passages the reranker rescores.")
     top_k: int = Field(10, ge=1, le=10, description="Citations returned per answer.")
+    citation_chars: int = Field(
+        1500, ge=100, le=2000, description="Adjacent retrieved chunks are cited as one passage up to this length."
+    )
     abstain_below: float = Field(
         0.47, description="Abstain below this answer confidence (fitted on dev: no answerable question abstains)."
     )

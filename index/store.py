@@ -50,6 +50,7 @@ class Manifest:
     built_at: str
     build_seconds: float
     skipped: dict[str, str]
+    char_ngram: int = 0
 
 
 @dataclass
@@ -63,6 +64,7 @@ class StoredIndex:
     unit_lexical: LexicalIndex  # BM25 over single sentences / items / rows: sharper term co-occurrence
     path: Path
     unit_sparse: sparse.csr_matrix | None = None  # learned sparse vectors of the units, when the embedder has them
+    chunk_ngrams: LexicalIndex | None = None  # BM25 over character n-grams of the chunks: typos, unseen endings
 
 
 def corpus_hash(documents: list[Document]) -> str:
@@ -94,6 +96,8 @@ def write_index(index_dir: Path, stored: StoredIndex) -> Path:
     stored.unit_lexical.save(tmp / "lexical-units")
     if stored.unit_sparse is not None:
         sparse.save_npz(tmp / "units-sparse.npz", stored.unit_sparse)
+    if stored.chunk_ngrams is not None:
+        stored.chunk_ngrams.save(tmp / "lexical-ngrams")
     (tmp / MANIFEST).write_text(json.dumps(asdict(stored.manifest), ensure_ascii=False, indent=2), encoding="utf-8")
     tmp.rename(version)
     if index_dir.exists() and not index_dir.is_symlink():
@@ -185,13 +189,16 @@ def read_index(index_dir: Path, embedder_id: str | None = None) -> StoredIndex:
         unit_lexical = LexicalIndex.load(index_dir / "lexical-units", manifest.stem_prefix)
         sparse_path = index_dir / "units-sparse.npz"
         unit_sparse = sparse.load_npz(sparse_path).tocsr() if sparse_path.exists() else None
+        ngram = manifest.char_ngram
+        chunk_ngrams = LexicalIndex.load(index_dir / "lexical-ngrams", 0, ngram) if ngram else None
     except Exception as exc:  # any unreadable piece means the same thing to the user: rebuild
         raise IndexCorruptError(index_dir, f"{type(exc).__name__}: {exc}") from exc
     n_units = sum(len(c.units) for c in chunks)
     if dense.size != len(chunks) or len(unit_vectors) != n_units or len(chunks) != manifest.chunks:
         raise IndexCorruptError(index_dir, "chunk, vector and manifest counts disagree")
     return StoredIndex(
-        manifest, documents, chunks, dense, unit_vectors, lexical, unit_lexical, index_dir.resolve(), unit_sparse
+        manifest, documents, chunks, dense, unit_vectors, lexical, unit_lexical, index_dir.resolve(), unit_sparse,
+        chunk_ngrams,
     )
 
 

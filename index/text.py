@@ -14,7 +14,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-ANALYSER_VERSION = "4"
+ANALYSER_VERSION = "5"
 
 _SOFT_HYPHEN = "\u00ad"
 _SPACES = re.compile(r"[\u00a0\u2000-\u200b\u202f\u205f\u3000\t]+")
@@ -122,6 +122,15 @@ def word_spans(text: str) -> list[tuple[int, int, str]]:
 def analyse(text: str, prefix: int) -> list[str]:
     """The BM25 token stream: folded, stemmed words."""
     return [stem(fold(w), prefix) for w in words(text)]
+
+
+def char_ngrams(text: str, n: int) -> list[str]:
+    """Character n-grams of each folded word, its edges marked: keys that survive typos and unseen endings."""
+    grams: list[str] = []
+    for w in words(text):
+        key = f"#{fold(w)}#"
+        grams.extend(key[i : i + n] for i in range(max(1, len(key) - n + 1)))
+    return grams
 
 
 def has_kazakh_letters(text: str) -> bool:

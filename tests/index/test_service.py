@@ -188,3 +188,28 @@ def test_unknown_reranker_spec_is_a_clear_error() -> None:
     assert make_reranker("") is None
     with pytest.raises(JauapError, match="Unknown reranker"):
         make_reranker("bogus")
+
+
+def test_adjacent_retrieved_chunks_are_cited_as_one_passage(tmp_path, settings_factory) -> None:
+    from index.build import build_index
+    from index.service import build_service
+
+    settings = settings_factory(tmp_path, chunk_chars=200)
+    build_index(settings)
+    joined = build_service(settings)
+    chunk_ranges = {(c.doc, c.start, c.end) for c in joined.index.chunks}
+    citations = joined.ask(PORTAL).citations
+    assert_exact(joined, joined.ask(PORTAL))
+    spans_two = [c for c in citations if (c.doc, c.start, c.end) not in chunk_ranges]
+    assert spans_two, "some neighbouring chunks were both retrieved and should have been joined"
+    for c in spans_two:
+        inside = [r for r in chunk_ranges if r[0] == c.doc and c.start <= r[1] < r[2] <= c.end]
+        assert len(inside) >= 2 and c.end - c.start <= settings.citation_chars
+    # no two citations overlap
+    for a in citations:
+        for b in citations:
+            if a is not b and a.doc == b.doc:
+                assert a.end < b.start or b.end < a.start
+
+    apart = build_service(settings_factory(tmp_path, chunk_chars=200, citation_chars=150))
+    assert all((c.doc, c.start, c.end) in chunk_ranges for c in apart.ask(PORTAL).citations)

@@ -92,15 +92,25 @@ def test_dense_index_round_trip_keeps_vectors_and_results(tmp_path: Path) -> Non
     np.testing.assert_array_equal(DenseIndex.load(tmp_path / "d1000.faiss").vectors(), vectors)
 
 
-def test_lexical_index_round_trip_keeps_scores(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("prefix", "ngram"), [(5, 0), (0, 4)])
+def test_lexical_index_round_trip_keeps_scores(tmp_path: Path, prefix: int, ngram: int) -> None:
     texts = [d.text for d in load_corpus(ROOT / "corpus").documents]
-    index = LexicalIndex.build(texts, prefix=5)
+    index = LexicalIndex.build(texts, prefix=prefix, ngram=ngram)
     index.save(tmp_path / "lexical")
-    loaded = LexicalIndex.load(tmp_path / "lexical", 5)
+    loaded = LexicalIndex.load(tmp_path / "lexical", prefix, ngram)
     for question in ("Электрондық үкімет порталы", "Ақпараттық теңсіздік", "цифрлық медиа", "министрлік алқасы"):
         tokens = index.tokens(question)
         assert index.scores(tokens).any()
         np.testing.assert_array_equal(loaded.scores(tokens), index.scores(tokens))
+
+
+def test_character_ngram_keys_find_a_passage_through_typos_where_stems_do_not() -> None:
+    texts = ["Компьютерлік сауаттылық деңгейі 80 % болуы тиіс.", "Интернет тарифтері 23 %-ға төмендеді."]
+    typo = "копмьютерлік суаттылық"  # both misspelt within their first five letters
+    stems, grams = LexicalIndex.build(texts, prefix=5), LexicalIndex.build(texts, ngram=4)
+    assert not stems.scores(stems.tokens(typo)).any()
+    scores = grams.scores(grams.tokens(typo))
+    assert scores[0] > scores[1]
 
 
 def test_built_index_loads_back_identical(tmp_path: Path, built: IndexSettings) -> None:
@@ -118,8 +128,12 @@ def test_built_index_loads_back_identical(tmp_path: Path, built: IndexSettings) 
     fresh = LexicalIndex.build([passage_text(c) for c in chunks], built.stem_prefix)
     tokens = fresh.tokens("1414 байланыс орталығы")
     np.testing.assert_array_equal(stored.lexical.scores(tokens), fresh.scores(tokens))
+    fresh_ngrams = LexicalIndex.build([passage_text(c) for c in chunks], ngram=built.char_ngram)
+    grams = fresh_ngrams.tokens("1414 байланыс орталығы")
+    np.testing.assert_array_equal(stored.chunk_ngrams.scores(grams), fresh_ngrams.scores(grams))
     manifest = read_manifest(built.index_dir)
     assert (manifest.embedder, manifest.dim, manifest.chunks, manifest.documents) == ("hash", 256, len(chunks), 3)
+    assert manifest.char_ngram == built.char_ngram == 4
 
 
 # --- errors that say which command fixes them ------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from index.text import analyse, clean, fold, lower, numbers, repair_homoglyphs, stem, words
+from index.text import analyse, char_ngrams, clean, fold, lower, numbers, repair_homoglyphs, stem, words
 from index.transliterate import harmonise, is_latin, latin_to_cyrillic
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -154,3 +154,12 @@ def test_harmonise_restores_kazakh_letters_by_vowel_harmony(plain: str, kazakh: 
 
 def test_harmonise_leaves_mixed_harmony_words_alone() -> None:
     assert harmonise("кызмет") == "кызмет"  # ы (back) and е (front): no safe guess
+
+
+def test_character_ngrams_survive_typos_and_scripts() -> None:
+    assert char_ngrams("Қазақ", 4) == ["#каз", "каза", "азак", "зак#"]
+    assert char_ngrams("АТ", 4) == ["#ат#"]  # a word shorter than n gives one key
+    right = set(char_ngrams("компьютерлік сауаттылық", 4))
+    typo = set(char_ngrams("компютерлик сауатылық", 4))
+    assert len(right & typo) / len(right) > 0.5
+    assert char_ngrams("Kompiuterlık", 4)[:3] == char_ngrams("Компьютерлік", 4)[:3]  # Latin folds onto the same keys
