@@ -22,7 +22,10 @@ _HAS_DIGIT = re.compile(r"\d")
 # word starts that mark a cause in an answer. General language knowledge, not taken from any question set.
 _FIGURE_WORDS = {"канша", "неше", "кашан", "калаи", "сколко", "когда", "паииз", "процент", "жылы"}
 _REASON_WORDS = {"неге", "неликтен", "почему", "зачем"}
+_DEFINITION_WORDS = {"деген", "дегенимиз", "магынасы", "билдиреди", "означает", "такое", "расшифровывается"}
 _CAUSE = re.compile(r"себеп|себеб|салдар|откени|причин|потому|поскольку|вследстви")
+# "… тұғырнамасы (бұдан әрі - G-Cloud)": the sentence where a document introduces a term
+_INTRODUCES = re.compile(r"\((?:бұдан әрі|бұдан кейін|далее)\s*[-–—:]?\s*([^()]{1,40})\)")
 
 
 @dataclass(frozen=True)
@@ -31,11 +34,27 @@ class Asks:
 
     figure: bool = False
     reason: bool = False
+    definition: bool = False
+    keys: frozenset[str] = frozenset()  # the question's folded words
+    long_forms: tuple[tuple[str, ...], ...] = ()  # of the acronyms it names
 
     @classmethod
-    def of(cls, question: str) -> Asks:
-        keys = {fold(w) for w in words(question)}
-        return cls(figure=bool(keys & _FIGURE_WORDS), reason=bool(keys & _REASON_WORDS))
+    def of(cls, question: str, long_forms: tuple[tuple[str, ...], ...] = ()) -> Asks:
+        keys = frozenset(fold(w) for w in words(question))
+        return cls(
+            figure=bool(keys & _FIGURE_WORDS),
+            reason=bool(keys & _REASON_WORDS),
+            definition=bool(keys & _DEFINITION_WORDS),
+            keys=keys,
+            long_forms=long_forms,
+        )
+
+    def defined_in(self, unit: str) -> bool:
+        """The unit introduces a term of the question, or spells out an acronym the question names."""
+        if any({fold(w) for w in words(m.group(1))} & self.keys for m in _INTRODUCES.finditer(unit)):
+            return True
+        unit_keys = {fold(w) for w in words(unit)}
+        return any(all(fold(w) in unit_keys for w in long) for long in self.long_forms)
 
 
 def states_a_cause(unit: str) -> bool:
@@ -49,6 +68,7 @@ class SpanWeights:
     numbers: float = 0.05
     digits: float = 0.1
     cause: float = 0.2
+    definition: float = 0.2
     chunk_rank: float = 0.2
     no_news: float = 0.3
 
@@ -94,6 +114,8 @@ def choose_span(
                 score += weights.digits
             if asks.reason and states_a_cause(unit):
                 score += weights.cause
+            if asks.definition and asks.defined_in(unit):
+                score += weights.definition
             if len(unit_tokens - q_set) < 2:  # restates the question ("2007-2009 жылдар") but tells nothing new
                 score -= weights.no_news
             if best is None or score > best.score:

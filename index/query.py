@@ -90,6 +90,7 @@ class Query:
     lang: str  # "kk" | "ru"
     coverage: float  # share of the question's words the corpus knows (after restoration)
     numbers: frozenset[str]
+    long_forms: tuple[tuple[str, ...], ...] = ()  # of the corpus-defined acronyms the question names
 
 
 def clean_question(question: object, max_chars: int) -> str:
@@ -137,18 +138,13 @@ def _restore(w: str, lang: str, plain: bool, vocab: Vocabulary, prefix: int) -> 
 
 
 def _with_acronyms(
-    text: str, restored: str, tokens: list[str], vocab: Vocabulary, prefix: int
+    restored: str, tokens: list[str], named: list[list[str]], vocab: Vocabulary, prefix: int
 ) -> tuple[str, list[str]]:
     """A corpus-defined acronym in the question brings its long form, and a long form brings its acronym."""
-    long_of = vocab.acronyms.long_of
     present = set(tokens)
-    expansions, extra = [], []
-    for w in words(text):  # as typed: restoring may have lower-cased an acronym
-        long = long_of.get(fold(w)) if w.isupper() else None
-        if long:
-            expansions.append(" ".join(long))
-            extra += [stem(fold(x), prefix) for x in long]
-    for short, long in long_of.items():
+    expansions = [" ".join(long) for long in named]
+    extra = [stem(fold(x), prefix) for long in named for x in long]
+    for short, long in vocab.acronyms.long_of.items():
         if short not in present and all(stem(fold(x), prefix) in present for x in long):
             extra.append(stem(short, prefix))
     if expansions:
@@ -178,7 +174,8 @@ def analyse_question(question: str, vocab: Vocabulary, prefix: int, max_chars: i
             known += bool(r_key)
     pieces.append(text[pos:])
     restored = "".join(pieces)
-    restored, tokens = _with_acronyms(text, restored, tokens, vocab, prefix)
+    named = vocab.acronyms.named_in(text)  # as typed: restoring may have lower-cased an acronym
+    restored, tokens = _with_acronyms(restored, tokens, named, vocab, prefix)
     return Query(
         original=question,
         text=text,
@@ -187,4 +184,5 @@ def analyse_question(question: str, vocab: Vocabulary, prefix: int, max_chars: i
         lang=lang,
         coverage=known / total if total else 0.0,
         numbers=frozenset(numbers(text)),
+        long_forms=tuple(tuple(long) for long in named),
     )

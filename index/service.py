@@ -212,7 +212,7 @@ class QAService:
             r.query.numbers,
             self._idf,
             self.index.lexical.prefix,
-            Asks.of(r.query.text),
+            Asks.of(r.query.text, r.query.long_forms),
         )
         top_dense = float(max(sims[0].max(initial=-1.0), 0.0))
         conf = confidence(top_dense, best.overlap if best else 0.0, r.query.coverage)

@@ -33,6 +33,7 @@ def test_an_acronym_in_a_question_brings_its_long_form_and_back() -> None:
     assert len(vocab.acronyms) == 2
     short = analyse_question("Қанша ЭЦҚ берілді?", vocab, prefix=5)
     assert "электрондық цифрлық қолтаңбаны" in short.restored
+    assert short.long_forms == (("электрондық", "цифрлық", "қолтаңбаны"),)
     assert set(analyse("электрондық цифрлық қолтаңба", 5)) <= set(short.tokens)
 
     long = analyse_question("Халыққа қызмет көрсету орталықтары қанша қызмет көрсетті?", vocab, prefix=5)

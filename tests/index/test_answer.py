@@ -76,6 +76,25 @@ def test_a_why_question_is_answered_by_the_sentence_that_states_the_cause() -> N
     assert plain.span.text.startswith("Интернетте")
 
 
+def test_a_definition_question_is_answered_by_the_sentence_that_introduces_the_term() -> None:
+    text = (
+        "G-Cloud инфрақұрылымын дамытуға оператор жауапты болады. "
+        "Мемлекеттік органдардың бірыңғай бұлттық платформасы (бұдан әрі - G-Cloud) құрылады. "
+        "Жүйелер G-Cloud-қа көшіріледі."
+    )
+    chunk = Chunk(0, "d.txt", 0, len(text), text, ("Doc",), _units(text))
+    asks = Asks.of("G-Cloud деген терминнің мағынасы қандай?")
+    assert asks.definition and not Asks.of("G-Cloud қашан құрылады?").definition
+    best = pick("G-Cloud деген терминнің мағынасы қандай?", [0.85, 0.83, 0.84], chunk=chunk)
+    assert "(бұдан әрі - G-Cloud)" in best.span.text
+
+
+def test_an_acronym_is_defined_where_its_long_form_is_spelt_out() -> None:
+    asks = Asks.of("«ОСК» аббревиатурасы нені білдіреді?", (("Орталық", "Сайлау", "Комиссиясы"),))
+    assert asks.defined_in("- Орталық Сайлау Комиссиясы")
+    assert not asks.defined_in("- Қазақстан Республикасы Статистика агенттігі")
+
+
 def test_confidence_grows_with_similarity_overlap_and_coverage() -> None:
     assert confidence(0.9, 0.8, 1.0) > confidence(0.8, 0.8, 1.0) > confidence(0.8, 0.2, 1.0) > confidence(0.8, 0.2, 0)
 
