@@ -204,15 +204,9 @@ class QAService:
             return Answer(question, None, [], True, 0.0)
         top = [h.chunk for h in r.hits[:3]]
         sims = [self._unit_sims(c, r.query_vector) for c in top]
+        asks = Asks.of(r.query.text, r.query.long_forms)
         best = choose_span(
-            top,
-            self._texts,
-            sims,
-            r.query.tokens,
-            r.query.numbers,
-            self._idf,
-            self.index.lexical.prefix,
-            Asks.of(r.query.text, r.query.long_forms),
+            top, self._texts, sims, r.query.tokens, r.query.numbers, self._idf, self.index.lexical.prefix, asks
         )
         top_dense = float(max(sims[0].max(initial=-1.0), 0.0))
         conf = confidence(top_dense, best.overlap if best else 0.0, r.query.coverage)

@@ -29,7 +29,6 @@ def _units(text: str) -> tuple[tuple[int, int], ...]:
 
 
 CHUNK = Chunk(0, "d.txt", 0, len(TEXT), TEXT, ("Doc",), _units(TEXT))
-IDF = {t: 1.0 for t in analyse(TEXT, 5)}
 
 
 def pick(question: str, sims: list[float], numbers: frozenset[str] = frozenset(), chunk: Chunk = CHUNK):
