@@ -77,9 +77,9 @@ class Acronyms:
             for a in find_acronyms(text):
                 self.long_of.setdefault(fold(a.short.replace(" ", "")), WORD.findall(a.long))
 
-    def named_in(self, text: str) -> list[list[str]]:
-        """Long forms of the acronyms a text names (written in capitals, as acronyms are)."""
-        return [self.long_of[k] for w in WORD.findall(text) if w.isupper() and (k := fold(w)) in self.long_of]
+    def named_in(self, text: str) -> list[str]:
+        """Keys of the acronyms a text names (written in capitals, as acronyms are)."""
+        return [k for w in WORD.findall(text) if w.isupper() and (k := fold(w)) in self.long_of]
 
     def __len__(self) -> int:
         return len(self.long_of)

@@ -98,7 +98,9 @@ def choose_span(
     prefix: int,
     asks: Asks,
     weights: SpanWeights = SpanWeights(),
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...] = (),
 ) -> ScoredSpan | None:
+    """`synonyms`: (acronym key, long-form keys) pairs; a unit with either form matches the question's form."""
     best: ScoredSpan | None = None
     q_set = set(q_tokens)
     for rank, (chunk, sims) in enumerate(zip(chunks, unit_sims, strict=True)):
@@ -106,7 +108,11 @@ def choose_span(
         for (s, e), sim in zip(chunk.units, sims, strict=True):
             unit = text[s:e]
             unit_tokens = {w for w in analyse(unit, prefix) if len(w) >= 3}
-            overlap = term_overlap(q_tokens, unit_tokens, idf)
+            matched = set(unit_tokens)
+            for short, long in synonyms:
+                if short in unit_tokens or all(k in unit_tokens for k in long):
+                    matched |= {short, *long}
+            overlap = term_overlap(q_tokens, matched, idf)
             score = weights.similarity * float(sim) + weights.overlap * overlap - weights.chunk_rank * math.log1p(rank)
             if q_numbers and q_numbers & numbers(unit):
                 score += weights.numbers

@@ -33,11 +33,13 @@ class Query:
     original: str
     text: str  # the question cleaned of markup and control characters
     restored: str  # words put back into the corpus spelling (what the embedder reads)
-    tokens: list[str]  # BM25 keys
+    tokens: list[str]  # BM25 keys, with the other form of the acronyms the question touches
     lang: str  # "kk" | "ru"
     coverage: float  # share of the question's words the corpus knows (after restoration)
     numbers: frozenset[str]
     long_forms: tuple[tuple[str, ...], ...] = ()  # of the corpus-defined acronyms the question names
+    own_tokens: tuple[str, ...] = ()  # BM25 keys of the question's own words
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (acronym key, long-form keys) the question touches
 
 
 def clean_question(question: object, max_chars: int) -> str:
@@ -84,19 +86,17 @@ def _restore(w: str, lang: str, plain: bool, vocab: Vocabulary, prefix: int) -> 
     return "", typed
 
 
-def _with_acronyms(
-    restored: str, tokens: list[str], named: list[list[str]], vocab: Vocabulary, prefix: int
-) -> tuple[str, list[str]]:
-    """A corpus-defined acronym in the question brings its long form, and a long form brings its acronym."""
+def _acronym_synonyms(
+    tokens: list[str], named: list[str], vocab: Vocabulary, prefix: int
+) -> list[tuple[str, tuple[str, ...]]]:
+    """(acronym key, long-form keys) of each corpus-defined acronym the question names or spells out."""
     present = set(tokens)
-    expansions = [" ".join(long) for long in named]
-    extra = [stem(fold(x), prefix) for long in named for x in long]
+    found = []
     for short, long in vocab.acronyms.long_of.items():
-        if short not in present and all(stem(fold(x), prefix) in present for x in long):
-            extra.append(stem(short, prefix))
-    if expansions:
-        restored += " (" + "; ".join(expansions) + ")"
-    return restored, tokens + [t for t in extra if t not in present]
+        long_keys = tuple(stem(fold(w), prefix) for w in long)
+        if short in named or all(k in present for k in long_keys):
+            found.append((stem(short, prefix), long_keys))
+    return found
 
 
 def analyse_question(question: str, vocab: Vocabulary, prefix: int, max_chars: int = 1000) -> Query:
@@ -122,14 +122,19 @@ def analyse_question(question: str, vocab: Vocabulary, prefix: int, max_chars: i
     pieces.append(text[pos:])
     restored = "".join(pieces)
     named = vocab.acronyms.named_in(text)  # as typed: restoring may have lower-cased an acronym
-    restored, tokens = _with_acronyms(restored, tokens, named, vocab, prefix)
+    if named:  # the embedder reads the words an acronym stands for
+        restored += " (" + "; ".join(" ".join(vocab.acronyms.long_of[k]) for k in named) + ")"
+    synonyms = _acronym_synonyms(tokens, named, vocab, prefix)
+    extra = [k for short, long in synonyms for k in (short, *long) if k not in tokens]
     return Query(
         original=question,
         text=text,
         restored=restored,
-        tokens=tokens,
+        tokens=tokens + list(dict.fromkeys(extra)),
         lang=lang,
         coverage=known / total if total else 0.0,
         numbers=frozenset(numbers(text)),
-        long_forms=tuple(tuple(long) for long in named),
+        long_forms=tuple(tuple(vocab.acronyms.long_of[k]) for k in named),
+        own_tokens=tuple(tokens),
+        synonyms=tuple(synonyms),
     )

@@ -204,9 +204,11 @@ class QAService:
             return Answer(question, None, [], True, 0.0)
         top = [h.chunk for h in r.hits[:3]]
         sims = [self._unit_sims(c, r.query_vector) for c in top]
-        asks = Asks.of(r.query.text, r.query.long_forms)
+        q = r.query
+        asks = Asks.of(q.text, q.long_forms)
+        prefix = self.index.lexical.prefix
         best = choose_span(
-            top, self._texts, sims, r.query.tokens, r.query.numbers, self._idf, self.index.lexical.prefix, asks
+            top, self._texts, sims, list(q.own_tokens), q.numbers, self._idf, prefix, asks, synonyms=q.synonyms
         )
         top_dense = float(max(sims[0].max(initial=-1.0), 0.0))
         conf = confidence(top_dense, best.overlap if best else 0.0, r.query.coverage)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from index.abbreviations import Acronyms, find_acronyms
+from index.answer import Asks, choose_span
+from index.models import Chunk
 from index.query import analyse_question
 from index.text import analyse
 from index.vocabulary import Vocabulary
@@ -51,3 +55,20 @@ def test_a_lower_case_word_that_folds_like_an_acronym_is_left_alone() -> None:
     assert Acronyms(["Біріккен Араб Республикасы (БАР)"]).long_of
     q = analyse_question("Мұнай бар ма?", vocab, prefix=5)
     assert "Біріккен" not in q.restored
+
+
+def test_a_unit_with_the_long_form_matches_a_question_that_names_the_acronym() -> None:
+    text = "Тұрғындарға жаңа жеке куәліктер берілді. 1 млн. астам электрондық цифрлық қолтаңба таратылды."
+    cut = text.index("1 млн.")
+    chunk = Chunk(0, "d.txt", 0, len(text), text, ("Doc",), ((0, cut - 1), (cut, len(text))))
+    q = analyse_question("Қанша ЭЦҚ берілді?", Vocabulary([PROGRAMME, text]), prefix=5)
+    assert q.synonyms and "ЭЦҚ" not in text
+    idf = {t: 1.0 for t in q.tokens}
+
+    def pick(synonyms: tuple) -> str:
+        sims, asks = [np.array([0.80, 0.80])], Asks.of(q.text)
+        tokens = list(q.own_tokens)
+        return choose_span([chunk], {"d.txt": text}, sims, tokens, q.numbers, idf, 5, asks, synonyms=synonyms).span.text
+
+    assert pick(q.synonyms).startswith("1 млн.")  # the figure, in the words the acronym stands for
+    assert pick(()).startswith("Тұрғындарға")  # without the pairing only the shared verb counts
