@@ -28,7 +28,11 @@ def _units(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
-CHUNK = Chunk(0, "d.txt", 0, len(TEXT), TEXT, ("Doc",), _units(TEXT))
+def crafted(text: str) -> Chunk:
+    return Chunk(0, "d.txt", 0, len(text), text, ("Doc",), _units(text))
+
+
+CHUNK = crafted(TEXT)
 
 
 def pick(question: str, sims: list[float], numbers: frozenset[str] = frozenset(), chunk: Chunk = CHUNK):
@@ -65,7 +69,7 @@ def test_a_why_question_is_answered_by_the_sentence_that_states_the_cause() -> N
         "Бұл банктердің интернет-транзакцияларды жабу салдары. "
         "Карточкамен төлеу мәдениеті де жетіспейді."
     )
-    chunk = Chunk(0, "d.txt", 0, len(text), text, ("Doc",), _units(text))
+    chunk = crafted(text)
     assert Asks.of("Неліктен интернетте карточкамен төлеу қабылданбай қалады?").reason
     assert not Asks.of("Интернетте карточкамен төлеу қалай жүреді?").reason
     restating = pick("Интернетте карточкамен төлеу неге қабылданбай қалады?", [0.84, 0.83, 0.80], chunk=chunk)
@@ -81,7 +85,7 @@ def test_a_definition_question_is_answered_by_the_sentence_that_introduces_the_t
         "Мемлекеттік органдардың бірыңғай бұлттық платформасы (бұдан әрі - G-Cloud) құрылады. "
         "Жүйелер G-Cloud-қа көшіріледі."
     )
-    chunk = Chunk(0, "d.txt", 0, len(text), text, ("Doc",), _units(text))
+    chunk = crafted(text)
     asks = Asks.of("G-Cloud деген терминнің мағынасы қандай?")
     assert asks.definition and not Asks.of("G-Cloud қашан құрылады?").definition
     best = pick("G-Cloud деген терминнің мағынасы қандай?", [0.85, 0.83, 0.84], chunk=chunk)
