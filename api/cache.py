@@ -15,8 +15,6 @@ class AnswerCache:
         self.size = size
         self._items: OrderedDict[tuple[str, int | None], Answer] = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def get(self, question: str, top_k: int | None) -> Answer | None:
         if self.size <= 0:
@@ -24,11 +22,8 @@ class AnswerCache:
         key = (question, top_k)
         with self._lock:
             answer = self._items.get(key)
-            if answer is None:
-                self.misses += 1
-                return None
-            self._items.move_to_end(key)
-            self.hits += 1
+            if answer is not None:
+                self._items.move_to_end(key)
             return answer
 
     def put(self, question: str, top_k: int | None, answer: Answer) -> None:

@@ -46,6 +46,7 @@ class Retrieval:
     hits: list[Hit]  # the best chunks, where the answering unit is looked for
     passages: list[Passage]  # what is cited
     query_vector: np.ndarray
+    unit_sims: np.ndarray  # of every unit, in chunk order
 
 
 class QAService:
@@ -74,8 +75,7 @@ class QAService:
                 df[t] = df.get(t, 0) + 1
         self._idf = {t: math.log(1 + (n - k + 0.5) / (k + 0.5)) for t, k in df.items()}
         self._lock = threading.Lock()  # the embedders are not guaranteed re-entrant
-        self._sparse_lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sparse")
+        self._sparse_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparse")  # one pass at a time
 
     # --- catalogue ------------------------------------------------------------------------------------------------
     def documents(self) -> list[DocumentInfo]:
@@ -105,27 +105,24 @@ class QAService:
         """A chunk scores as its best sentence / item / row."""
         return np.maximum.reduceat(unit_scores, self._unit_offset[:-1])
 
-    def _embed_sparse(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        with self._sparse_lock:
-            return self.embedder.embed_sparse([text])[0]  # type: ignore[attr-defined]
-
     def retrieve(self, question: str, k: int | None = None, doc: str | None = None) -> Retrieval:
         """Ranked lists — chunk and unit vectors, unit latent terms, chunk and unit BM25, chunk n-grams — fused."""
         s = self.settings
         query = self.analyse(question)
         use_sparse = s.sparse and self.index.unit_sparse is not None and isinstance(self.embedder, SparseEmbedder)
         # the sparse pass runs beside the dense one (the engine releases the GIL): two cores, one query's wait
-        pending = self._pool.submit(self._embed_sparse, query.restored) if use_sparse else None
+        pending = self._sparse_pool.submit(self.embedder.embed_sparse, [query.restored]) if use_sparse else None
         qv = self._embed_query(query.restored)
         if self._chunk_vectors is not None:
             dense = self._top(self._chunk_vectors @ qv)
         else:
             dense = dict(self.index.dense.search(qv, s.candidates))
-        dense_units = self._top(self._per_chunk(self.index.unit_vectors @ qv))
+        unit_sims = self.index.unit_vectors @ qv
+        dense_units = self._top(self._per_chunk(unit_sims))
         lists = [dense, dense_units]
         weights = [s.dense_weight, s.dense_weight]
         if pending is not None:
-            idx, val = pending.result()
+            idx, val = pending.result()[0]
             q = np.zeros(self.index.unit_sparse.shape[1], np.float32)
             q[idx] = val
             lists.append(self._top(self._per_chunk(self.index.unit_sparse @ q)))
@@ -157,7 +154,7 @@ class QAService:
             ranked = [head[j] for j in order] + ranked[s.rerank_depth :]
         k = k or s.top_k
         hits = [Hit(chunks[i], fused[i]) for i in ranked[:k]]
-        return Retrieval(query, hits, self._passages(ranked, fused, k), qv)
+        return Retrieval(query, hits, self._passages(ranked, fused, k), qv, unit_sims)
 
     def _passages(self, ranked: list[int], fused: dict[int, float], k: int) -> list[Passage]:
         """The first `k` passages down the ranking; a chunk next to one already cited extends that citation instead
@@ -180,22 +177,21 @@ class QAService:
                 runs.append([i, i, i])
         return [Passage(chunks[b], chunks[f].start, chunks[la].end, fused[b]) for f, la, b in runs[:k]]
 
-    def _unit_sims(self, chunk: Chunk, qv: np.ndarray) -> np.ndarray:
-        a, b = self._unit_offset[chunk.id], self._unit_offset[chunk.id + 1]
-        return self.index.unit_vectors[a:b] @ qv
-
-    def _citation(self, p: Passage, query: Query) -> Citation:
-        doc = p.best.doc
-        text = self._texts[doc][p.start : p.end]
-        qkeys = set(query.tokens)
+    def _citations(self, r: Retrieval) -> list[Citation]:
+        """The passages as citations, with the words that matched the question marked for highlighting."""
+        qkeys = set(r.query.tokens)
         prefix = self.index.lexical.prefix
-        matches = tuple((a, b) for a, b, w in word_spans(text) if stem(fold(w), prefix) in qkeys and len(w) > 2)
-        title = self.index.documents[doc].info.title_kk
-        return Citation(doc, p.start, p.end, text, p.best.section_path, p.score, title, matches)
+        out = []
+        for p in r.passages:
+            doc = p.best.doc
+            text = self._texts[doc][p.start : p.end]
+            matches = tuple((a, b) for a, b, w in word_spans(text) if stem(fold(w), prefix) in qkeys and len(w) > 2)
+            title = self.index.documents[doc].info.title_kk
+            out.append(Citation(doc, p.start, p.end, text, p.best.section_path, p.score, title, matches))
+        return out
 
     def search(self, query: str, k: int = 10, doc: str | None = None) -> list[Citation]:
-        r = self.retrieve(query, k, doc)
-        return [self._citation(p, r.query) for p in r.passages]
+        return self._citations(self.retrieve(query, k, doc))
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         s = self.settings
@@ -203,7 +199,8 @@ class QAService:
         if not r.hits:
             return Answer(question, None, [], True, 0.0)
         top = [h.chunk for h in r.hits[:3]]
-        sims = [self._unit_sims(c, r.query_vector) for c in top]
+        offset = self._unit_offset
+        sims = [r.unit_sims[offset[c.id] : offset[c.id + 1]] for c in top]
         q = r.query
         asks = Asks.of(q.text, q.long_forms)
         prefix = self.index.lexical.prefix
@@ -211,8 +208,8 @@ class QAService:
             top, self._texts, sims, list(q.own_tokens), q.numbers, self._idf, prefix, asks, synonyms=q.synonyms
         )
         top_dense = float(max(sims[0].max(initial=-1.0), 0.0))
-        conf = confidence(top_dense, best.overlap if best else 0.0, r.query.coverage)
-        citations = [self._citation(p, r.query) for p in r.passages]
+        conf = confidence(top_dense, best.overlap if best else 0.0, q.coverage)
+        citations = self._citations(r)
         pinned = self.curated.match(r.query_vector)
         if pinned is not None:  # an operator-approved passage answers a question this close: it goes first
             title = self.index.documents[pinned.doc].info.title_kk  # pins are resolved against these documents
@@ -221,7 +218,7 @@ class QAService:
             span = Span(pinned.doc, pinned.start, pinned.end, pinned.text)
             return Answer(question, span, [pin, *rest][: len(citations)], False, max(conf, pinned.similarity), True)
         # a year or a code the documents never mention ("2025", "5G") cannot be answered from them
-        unknown_figure = any(_YEAR_OR_CODE.fullmatch(w) and fold(w) not in self._vocab for w in words(r.query.text))
+        unknown_figure = any(_YEAR_OR_CODE.fullmatch(w) and fold(w) not in self._vocab for w in words(q.text))
         abstained = conf < s.abstain_below or unknown_figure
         span = None if abstained or best is None else best.span
         return Answer(question, span, citations, abstained, conf)

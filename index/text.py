@@ -14,7 +14,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
-ANALYSER_VERSION = "5"
+from .transliterate import latin_to_cyrillic
+
+ANALYSER_VERSION = "6"
 
 _SOFT_HYPHEN = "\u00ad"
 _SPACES = re.compile(r"[\u00a0\u2000-\u200b\u202f\u205f\u3000\t]+")
@@ -79,17 +81,6 @@ _CYR_FOLD = str.maketrans(
         "ё": "е", "э": "е", "ъ": None, "ь": None, "щ": "ш", "ю": "иу", "я": "иа", "ц": "тс",
     }
 )
-# Kazakh Latin, 2021 alphabet and the informal spellings people use without it.
-_LAT_DIGRAPHS = [("sh", "ш"), ("ch", "ч"), ("zh", "ж"), ("kh", "х"), ("gh", "г"), ("ya", "иа"), ("yu", "иу")]
-_LAT_FOLD = str.maketrans(
-    {
-        "a": "а", "ä": "а", "á": "а", "b": "б", "c": "тс", "ç": "ч", "d": "д", "e": "е", "f": "ф", "g": "г",
-        "ğ": "г", "ǵ": "г", "h": "х", "i": "и", "ı": "и", "j": "ж", "k": "к", "l": "л", "m": "м", "n": "н",
-        "ñ": "н", "ń": "н", "o": "о", "ö": "о", "ó": "о", "p": "п", "q": "к", "r": "р", "s": "с", "ş": "ш",
-        "t": "т", "u": "у", "ū": "у", "ü": "у", "ú": "у", "v": "в", "w": "у", "x": "х", "y": "ы", "ý": "ы",
-        "z": "з",
-    }
-)
 _DOUBLES = re.compile(r"(\w)\1+")
 
 
@@ -97,10 +88,8 @@ _DOUBLES = re.compile(r"(\w)\1+")
 def fold(word: str) -> str:
     """One key per word whatever the script or keyboard: `Қазақстан`, `Казакстан`, `Qazaqstan` → `казакстан`."""
     w = lower(repair_homoglyphs(unicodedata.normalize("NFC", word)))
-    if not CYRILLIC.search(w):
-        for a, b in _LAT_DIGRAPHS:
-            w = w.replace(a, b)
-        w = w.translate(_LAT_FOLD)
+    if not CYRILLIC.search(w):  # Kazakh Latin (2021 or informal): its Cyrillic spelling, then the same folding
+        w = latin_to_cyrillic(w)
     w = w.translate(_CYR_FOLD)
     return _DOUBLES.sub(r"\1", w)
 
