@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -19,6 +20,8 @@ from .errors import JauapError
 
 @runtime_checkable
 class Embedder(Protocol):
+    """Safe to call from several threads at once (the API answers in a thread pool)."""
+
     id: str
     dim: int
 
@@ -100,6 +103,7 @@ class SentenceTransformerEmbedder:
         except Exception as exc:  # hub errors, missing paths, broken weights: all mean "can't load this model"
             raise JauapError(f"Cannot load sentence-transformers model {model!r}: {exc}") from exc
         self.id = f"st:{model}"
+        self._lock = threading.Lock()  # a fast tokenizer used from two threads at once raises "Already borrowed"
         dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dim = int(dim())
         self._e5 = "e5" in model.lower()
@@ -109,7 +113,9 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dim), np.float32)
         if self._e5:
             texts = [prefix + t for t in texts]
-        return _normalise(self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True))
+        with self._lock:
+            vectors = self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+        return _normalise(vectors)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, "query: ")

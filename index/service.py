@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,7 +72,6 @@ class QAService:
             for t in set(index.lexical.tokens(c.text)):
                 df[t] = df.get(t, 0) + 1
         self._idf = {t: math.log(1 + (n - k + 0.5) / (k + 0.5)) for t, k in df.items()}
-        self._lock = threading.Lock()  # the embedders are not guaranteed re-entrant; a pass uses every thread anyway
 
     # --- catalogue ------------------------------------------------------------------------------------------------
     def documents(self) -> list[DocumentInfo]:
@@ -92,10 +90,9 @@ class QAService:
 
     def _embed_query(self, text: str, sparse: bool) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
         """The dense vector, and the sparse terms when they are wanted (one encoder pass for both, see onepass.py)."""
-        with self._lock:
-            if sparse:
-                return self.embedder.embed_query_with_terms(text)  # type: ignore[attr-defined]
-            return self.embedder.embed_queries([text])[0], None
+        if sparse:
+            return self.embedder.embed_query_with_terms(text)  # type: ignore[attr-defined]
+        return self.embedder.embed_queries([text])[0], None
 
     def _top(self, scores: np.ndarray) -> dict[int, float]:
         cand = min(self.settings.candidates, len(scores))

