@@ -34,7 +34,7 @@ int jauap_embed_query(e5_model *m, const char *text, int threads, float *dense, 
     free(own);
     if (n > m->MAXP - 2) { free(tok); return -2; }
 
-    const int L = n + 2, skip = n - n_own;  /* bos, prefix tokens, the question's tokens, eos */
+    const int L = n + 2, skip = n > n_own ? n - n_own : 0;  /* bos, prefix tokens, the question's tokens, eos */
     int *ids = (int *)malloc(sizeof(int) * (size_t)L), *pos = (int *)malloc(sizeof(int) * (size_t)L);
     int *seg_start = (int *)calloc((size_t)L, sizeof(int)), *seg_end = (int *)malloc(sizeof(int) * (size_t)L);
     for (int t = 0; t < L; t++) {
