@@ -57,9 +57,13 @@ def build_engine(cache_dir: Path) -> Path | None:
     if compiler is None:
         log.warning("one-pass query engine unavailable (no C compiler: install gcc): queries take two passes")
         return None
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    # several processes may start at once (API workers): each compiles to its own file, the rename is atomic
-    fd, tmp = tempfile.mkstemp(suffix=".so", dir=cache_dir)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        # several processes may start at once (API workers): each compiles to its own file, the rename is atomic
+        fd, tmp = tempfile.mkstemp(suffix=".so", dir=cache_dir)
+    except OSError as exc:
+        log.warning("one-pass query engine not compiled (%s): queries take two passes", exc)
+        return None
     os.close(fd)
     # compiled and linked apart: linked with -ffast-math, a library sets flush-to-zero for the whole process when it
     # loads, and every float computed after that (numpy's too) loses its subnormals

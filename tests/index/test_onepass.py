@@ -141,3 +141,10 @@ def test_a_call_alone_gets_every_thread_overlapping_calls_one_each_and_at_most_o
     for t in callers:
         t.join(5)
     assert peak == 2
+
+
+def test_an_unwritable_engine_folder_means_two_passes(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert build_engine(blocker / "engine") is None
+    assert "not compiled" in caplog.text
