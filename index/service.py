@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,6 +64,13 @@ class QAService:
         self.settings = settings
         self.manifest = index.manifest.__dict__
         self._texts = {d.id: d.text for d in index.documents.values()}
+        # each document's words once, as (start, end, BM25 key): a citation's highlights are then a slice of them
+        prefix = index.lexical.prefix
+        self._words = {
+            doc: [(a, b, stem(fold(w), prefix)) for a, b, w in word_spans(text) if len(w) > 2]
+            for doc, text in self._texts.items()
+        }
+        self._word_starts = {doc: [a for a, _, _ in ws] for doc, ws in self._words.items()}
         self._vocab = Vocabulary(list(self._texts.values()))
         self._chunk_vectors = index.dense.vectors() if index.dense.size <= settings.hnsw_above else None
         self._unit_offset = np.cumsum([0] + [len(c.units) for c in index.chunks])
@@ -176,12 +184,13 @@ class QAService:
     def _citations(self, r: Retrieval) -> list[Citation]:
         """The passages as citations, with the words that matched the question marked for highlighting."""
         qkeys = set(r.query.tokens)
-        prefix = self.index.lexical.prefix
         out = []
         for p in r.passages:
             doc = p.best.doc
             text = self._texts[doc][p.start : p.end]
-            matches = tuple((a, b) for a, b, w in word_spans(text) if stem(fold(w), prefix) in qkeys and len(w) > 2)
+            starts = self._word_starts[doc]
+            inside = self._words[doc][bisect_left(starts, p.start) : bisect_left(starts, p.end)]
+            matches = tuple((a - p.start, b - p.start) for a, b, key in inside if key in qkeys and b <= p.end)
             title = self.index.documents[doc].info.title_kk
             out.append(Citation(doc, p.start, p.end, text, p.best.section_path, p.score, title, matches))
         return out
