@@ -114,7 +114,6 @@ def run_bench(
     threads: int = 2,
 ) -> dict:
     """Measure and print; returns the figures as a JSON-ready dict."""
-    from .embedders import SparseEmbedder
     from .service import build_service, serving_embedder
 
     qs = load_questions(questions)
@@ -131,14 +130,12 @@ def run_bench(
         "embedder_load_s": round(t1 - t0, 3), "index_load_s": round(t2 - t1, 3),
     }
     work = list(islice(cycle(qs), warmup + max(asks, 1)))
-    sparse = settings.sparse and isinstance(embedder, SparseEmbedder)
-    encode = embedder.embed_query_with_terms if sparse else (lambda q: embedder.embed_queries([q]))  # type: ignore
     time_calls(service.ask, work[:warmup])
     timed = work[warmup:]
     latencies = {
         "ask": Latency.of(time_calls(service.ask, timed)),
         "search": Latency.of(time_calls(lambda q: service.search(q, k=10), timed)),
-        "encode question": Latency.of(time_calls(encode, timed)),
+        "encode question": Latency.of(time_calls(service.encode, timed)),
     }
     if threads > 1:
         samples, qps = time_concurrent(service.ask, timed, threads)

@@ -72,6 +72,7 @@ class QAService:
         }
         self._word_starts = {doc: [a for a, _, _ in ws] for doc, ws in self._words.items()}
         self._vocab = Vocabulary(list(self._texts.values()))
+        self._sparse = settings.sparse and index.unit_sparse is not None and isinstance(embedder, SparseEmbedder)
         self._chunk_vectors = index.dense.vectors() if index.dense.size <= settings.hnsw_above else None
         self._unit_offset = np.cumsum([0] + [len(c.units) for c in index.chunks])
         n = len(index.chunks)
@@ -96,9 +97,9 @@ class QAService:
         s = self.settings
         return analyse_question(question, self._vocab, self.index.lexical.prefix, s.max_question_chars)
 
-    def _embed_query(self, text: str, sparse: bool) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
-        """The dense vector, and the sparse terms when they are wanted (one encoder pass for both, see onepass.py)."""
-        if sparse:
+    def encode(self, text: str) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+        """A question's dense vector, and its sparse terms when the index has them (one encoder pass for both)."""
+        if self._sparse:
             return self.embedder.embed_query_with_terms(text)  # type: ignore[attr-defined]
         return self.embedder.embed_queries([text])[0], None
 
@@ -115,8 +116,7 @@ class QAService:
         """Ranked lists — chunk and unit vectors, unit latent terms, chunk and unit BM25, chunk n-grams — fused."""
         s = self.settings
         query = self.analyse(question)
-        use_sparse = s.sparse and self.index.unit_sparse is not None and isinstance(self.embedder, SparseEmbedder)
-        qv, terms = self._embed_query(query.restored, use_sparse)
+        qv, terms = self.encode(query.restored)
         if self._chunk_vectors is not None:
             dense = self._top(self._chunk_vectors @ qv)
         else:
