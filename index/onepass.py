@@ -29,6 +29,7 @@ SOURCE = Path(__file__).with_name("onepass.c")
 
 
 def cpu_flags() -> set[str]:
+    """The CPU's feature flags (Linux); none known elsewhere, and then no engine is built."""
     try:
         return set(Path("/proc/cpuinfo").read_text(errors="replace").split())
     except OSError:
