@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .errors import BadQuestionError
 from .text import fold, has_kazakh_letters, numbers, repair_words, stem, words
-from .transliterate import harmonise, is_latin, latin_to_cyrillic
+from .transliterate import harmonise, is_latin, latin_to_cyrillic, respell
 from .vocabulary import Vocabulary
 
 _TAG = re.compile(r"<[^<>]{0,200}>")
@@ -78,8 +78,8 @@ def _restore(w: str, lang: str, plain: bool, vocab: Vocabulary, prefix: int) -> 
     if lang == "ru":
         return "", w
     typed = latin_to_cyrillic(w) if is_latin(w) else harmonise(w) if plain else w
-    if vocab.has_stem(stem(key, prefix), prefix):
-        return key, typed  # a known stem with an unseen ending: keep it
+    if vocab.has_stem(stem(key, prefix), prefix):  # a known stem with an unseen ending: keep it
+        return key, respell(w, vocab.begins_like(key)) if plain and not is_latin(w) else typed
     fixed = vocab.restore(typed)  # a typo: the closest corpus word, if close enough
     if fixed.key:
         return fixed.key, typed if has_kazakh_letters(w) else fixed.surface

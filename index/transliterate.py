@@ -59,3 +59,27 @@ def harmonise(word: str) -> str:
     table = {"а": "ә", "о": "ө", "у": "ү", "и": "і"} if front else {"к": "қ", "г": "ғ", "у": "ұ"}
     out = "".join(table.get(ch, ch) for ch in lower)
     return out.capitalize() if word[:1].isupper() else out
+
+
+_PLAIN = str.maketrans("әғқңөұүһі", "агкноуухи")
+
+
+def common_prefix(a: str, b: str) -> int:
+    """How many first letters two words share."""
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def respell(typed: str, corpus_word: str) -> str:
+    """A word typed without Kazakh letters, spelt like the corpus word it begins like over their common part, its
+    ending read by the harmony of that part's last vowel: `компаниялар` keeps компания's letters, where harmony over
+    the whole word would read the Russian loan as Kazakh (көмпәніяләр)."""
+    common = common_prefix(typed.lower().translate(_PLAIN), corpus_word.lower().translate(_PLAIN))
+    head, tail = corpus_word.lower()[:common], typed.lower()[common:]
+    if tail:
+        anchor = next((ch for ch in reversed(head) if ch in _VOWELS), "")
+        tail = harmonise(anchor + tail)[len(anchor) :]
+    out = head + tail
+    return out.capitalize() if typed[:1].isupper() else out

@@ -6,6 +6,7 @@ it means; replacing it with that word's corpus spelling lets the embedder read p
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from rapidfuzz.distance import Levenshtein
 
 from .abbreviations import Acronyms
 from .text import fold, lower, words
+from .transliterate import common_prefix
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Vocabulary:
         self.acronyms = Acronyms(texts)
         self.surface = {k: c.most_common(1)[0][0] for k, c in surfaces.items()}
         self._stems: dict[int, set[str]] = {}
+        self._sorted = sorted(self.surface)
         self._by_len: dict[int, list[str]] = defaultdict(list)
         for k in self.surface:
             if len(k) >= 4 and not k.isdigit():
@@ -42,6 +45,15 @@ class Vocabulary:
         if prefix not in self._stems:
             self._stems[prefix] = {k[:prefix] for k in self.surface}
         return key_stem in self._stems[prefix]
+
+    def begins_like(self, key: str) -> str:
+        """The corpus spelling of the most frequent word whose key shares the longest beginning with `key`."""
+        at = bisect.bisect_left(self._sorted, key)
+        longest = max((common_prefix(key, k) for k in self._sorted[max(at - 1, 0) : at + 1]), default=0)
+        start = key[:longest]
+        lo, hi = bisect.bisect_left(self._sorted, start), bisect.bisect_right(self._sorted, start + "\uffff")
+        best = max(self._sorted[lo:hi], key=self.count.__getitem__, default="")
+        return self.surface.get(best, "")
 
     def __contains__(self, key: str) -> bool:
         return key in self.surface
@@ -70,3 +82,4 @@ class Vocabulary:
         if fixed:
             return Restored(word, fixed, self.surface[fixed])
         return Restored(word, "", word)
+

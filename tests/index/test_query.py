@@ -14,6 +14,7 @@ CORPUS = [
     "Тұрғындарға және бизнеске 1 млн. астам электрондық цифрлық қолтаңба берілді.",
     "Қазақстан Республикасында компьютерлік сауаттылық деңгейі 2020 жылы 80 % болуы тиіс.",
     "Мемлекеттік қызметтер бойынша кеңес алу үшін 1414 нөміріне хабарласуға болады.",
+    "Интернетке қосылу қызметін 388 компания көрсетеді, ал компьютер курсының тыңдаушылары ғаламтор қолданады.",
 ]
 VOCAB = Vocabulary(CORPUS)
 
@@ -69,6 +70,17 @@ def test_russian_questions_are_recognised_and_left_as_typed() -> None:
 def test_one_word_with_a_kazakh_letter_does_not_stop_plain_keyboard_restoration() -> None:
     q = ask("Тургындар мен касипкерлерге канша колтанба берилди? Менің ИИН")
     assert "тұрғындар" in q.restored.lower() or "тұрғындарға" in q.restored.lower()
+
+
+def test_plain_keyboard_words_with_unseen_endings_are_spelt_like_the_corpus() -> None:
+    q = ask("Канша компаниялар интернетке косылу кызметин усынады, курсындагылар галамторды колдана ма?")
+    restored = q.restored.lower()
+    # Russian loans keep their spelling (vowel harmony alone would make көмпәнія, құрсындағылар), Kazakh words get
+    # their letters back from the corpus
+    assert "компаниялар" in restored and "курсындағылар" in restored and "ғаламторды" in restored
+    assert {"компа", "курсы", "галам"} <= set(q.tokens)
+    # a Latin word with an unseen ending is transliterated, not respelt through the Cyrillic corpus word
+    assert "порталдарын" in ask("Portaldaryn kansha azamat paidalanady?").restored.lower()
 
 
 def test_iin_and_phone_numbers_are_dropped_from_the_question() -> None:

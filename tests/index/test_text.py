@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from index.text import analyse, char_ngrams, clean, fold, lower, numbers, repair_homoglyphs, stem, words
-from index.transliterate import harmonise, is_latin, latin_to_cyrillic
+from index.transliterate import harmonise, is_latin, latin_to_cyrillic, respell
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
@@ -154,6 +154,24 @@ def test_harmonise_restores_kazakh_letters_by_vowel_harmony(plain: str, kazakh: 
 
 def test_harmonise_leaves_mixed_harmony_words_alone() -> None:
     assert harmonise("кызмет") == "кызмет"  # ы (back) and е (front): no safe guess
+
+
+@pytest.mark.parametrize(
+    ("typed", "corpus_word", "respelt"),
+    [
+        ("компаниялар", "компания", "компаниялар"),  # a Russian loan keeps its letters, its ending is back-vowelled
+        ("Компьютер", "компьютерлік", "Компьютер"),
+        ("курсында", "курстар", "курсында"),  # the common part is the corpus's, the ending harmony's
+        ("галамторды", "ғаламтор", "ғаламторды"),  # a Kazakh word gets its Kazakh letters from the corpus
+        ("кызметтеринин", "қызметтерінің", "қызметтерінің"),
+        ("акимдиктерге", "әкімдік", "әкімдіктерге"),  # a front-vowelled ending after a front stem
+        ("жок", "бар", "жоқ"),  # nothing in common: harmony alone, as before
+    ],
+)
+def test_respell_takes_the_corpus_letters_of_the_common_beginning(typed: str, corpus_word: str, respelt: str) -> None:
+    assert harmonise("компаниялар") == "көмпәніяләр"  # what vowel harmony over the whole word makes of the loan
+    assert respell(typed, corpus_word) == respelt
+    assert fold(respell(typed, corpus_word)) == fold(typed)
 
 
 def test_character_ngrams_survive_typos_and_scripts() -> None:

@@ -25,13 +25,11 @@ FLOORS = {
     "ALL": (0.75, 0.89),
     "kk": (0.71, 0.88),
     "kk_latn": (0.80, 0.80),
-    "kk_plain": (0.75, 0.75),
+    "kk_plain": (0.83, 0.83),
     "ru": (0.70, 0.80),
     "typo": (0.75, 0.87),
 }
-# 0.66 until the VNNI kernel: its float sums, in another order, swap one Russian question's two top passages on the
-# latent-term list (the AVX2 kernel keeps them), 0.667 → 0.658; held at the goal since
-ANSWER_AT_1 = 0.65
+ANSWER_AT_1 = 0.66
 ABSTAIN_UNANSWERABLE = 0.30
 WRONG_ABSTAIN_MAX = 0.05
 
