@@ -16,7 +16,7 @@ import numpy as np
 from scipy import sparse
 
 from .models import Chunk, Span
-from .text import analyse, fold, numbers, words
+from .text import NUMBER, analyse, fold, numbers, words
 
 _HAS_DIGIT = re.compile(r"\d")
 # Question words (kk, plain-keyboard kk and ru, folded) that ask for a figure or a date, or for a reason; and the
@@ -25,6 +25,11 @@ _FIGURE_WORDS = {"канша", "неше", "кашан", "калаи", "скол
 _REASON_WORDS = {"неге", "неликтен", "почему", "зачем"}
 _DEFINITION_WORDS = {"деген", "дегенимиз", "магынасы", "билдиреди", "означает", "такое", "расшифровывается"}
 _CAUSE = re.compile(r"себеп|себеб|салдар|откени|причин|потому|поскольку|вследстви")
+# The units an amount is asked in ("қанша теңге", "сколько процентов"), by word start: only a figure given in
+# that unit answers it. Time words are left out: "тәулігіне қанша" asks a rate, "2020 жылға қарай" names a date.
+_HOW_MUCH = tuple(fold(w) for w in ("қанша", "неше", "сколько"))
+_UNIT_WORDS = {"money": ("теңге", "тг", "доллар", "рубл"), "percent": ("пайыз", "процент", "%")}
+_UNITS = {unit: tuple(fold(w) for w in starts) for unit, starts in _UNIT_WORDS.items()}
 # "… тұғырнамасы (бұдан әрі - G-Cloud)": the sentence where a document introduces a term
 _INTRODUCES = re.compile(r"\((?:бұдан әрі|бұдан кейін|далее)\s*[-–—:]?\s*([^()]{1,40})\)")
 
@@ -38,17 +43,31 @@ class Asks:
     definition: bool = False
     keys: frozenset[str] = frozenset()  # the question's folded words
     long_forms: tuple[tuple[str, ...], ...] = ()  # of the acronyms it names
+    unit: str | None = None  # "money" | "percent": the unit named next to "how much"
 
     @classmethod
     def of(cls, question: str, long_forms: tuple[tuple[str, ...], ...] = ()) -> Asks:
-        keys = frozenset(fold(w) for w in words(question))
+        ordered = [fold(w) for w in words(question)]
+        keys = frozenset(ordered)
+        at = [i for i, k in enumerate(ordered) if k.startswith(_HOW_MUCH)]
+        named = {unit_of(ordered[j]) for i in at for j in (i - 1, i + 1) if 0 <= j < len(ordered)} - {None}
         return cls(
             figure=bool(keys & _FIGURE_WORDS),
             reason=bool(keys & _REASON_WORDS),
             definition=bool(keys & _DEFINITION_WORDS),
             keys=keys,
             long_forms=long_forms,
+            unit=min(named) if named else None,
         )
+
+    def amount_given_in(self, text: str) -> bool:
+        """`text` gives a figure in the unit the question asks for ("840 миллиард теңге", "80 %")."""
+        for m in NUMBER.finditer(text):
+            after = text[m.end() : m.end() + 40]
+            follows = words(after)[:2] + (["%"] if after.lstrip().startswith("%") else [])
+            if any(unit_of(w) == self.unit for w in follows):
+                return True
+        return False
 
     def defined_in(self, unit: str) -> bool:
         """The unit introduces a term of the question, or spells out an acronym the question names."""
@@ -56,6 +75,11 @@ class Asks:
             return True
         unit_keys = {fold(w) for w in words(unit)}
         return any(all(fold(w) in unit_keys for w in long) for long in self.long_forms)
+
+
+def unit_of(word: str) -> str | None:
+    key = fold(word)
+    return next((unit for unit, starts in _UNITS.items() if key.startswith(starts)), None)
 
 
 def states_a_cause(unit: str) -> bool:
@@ -68,6 +92,7 @@ class SpanWeights:
     overlap: float = 0.6
     numbers: float = 0.05
     digits: float = 0.1
+    amount: float = 0.1  # a figure in the unit asked for ("қанша теңге" → "3887 теңге")
     cause: float = 0.2
     definition: float = 0.2
     chunk_rank: float = 0.2
@@ -119,6 +144,8 @@ def choose_span(
                 score += weights.numbers
             if asks.figure and _HAS_DIGIT.search(unit):
                 score += weights.digits
+            if asks.unit and asks.amount_given_in(unit):
+                score += weights.amount
             if asks.reason and states_a_cause(unit):
                 score += weights.cause
             if asks.definition and asks.defined_in(unit):

@@ -230,7 +230,10 @@ class QAService:
         unknown_figure = any(_YEAR_OR_CODE.fullmatch(w) and fold(w) not in self._vocab for w in words(q.text))
         # a term's definition carries the term, not the question's "what does it mean"
         defines = best is not None and asks.definition and asks.defined_in(best.span.text)
-        abstained = conf < s.abstain_below or unknown_figure or (not defines and self._concepts_missing(r, top))
+        # "қанша теңге" when no answering passage gives a sum in tenge
+        no_amount = asks.unit is not None and not (best and asks.amount_given_in(best.span.text))
+        missing = not defines and self._concepts_missing(r, top)
+        abstained = conf < s.abstain_below or unknown_figure or no_amount or missing
         span = None if abstained or best is None else best.span
         return Answer(question, span, citations, abstained, conf)
 

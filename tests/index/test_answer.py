@@ -101,6 +101,35 @@ def test_an_acronym_is_defined_where_its_long_form_is_spelt_out() -> None:
     assert not asks.defined_in("- Қазақстан Республикасы Статистика агенттігі")
 
 
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [
+        ("OTAU TV-ге жазылу айына қанша теңге тұрады?", "money"),
+        ("Ulesi qansha paiyzga jetti?", "percent"),  # Latin
+        ("Сауаттылык денгейи неше пайыз?", "percent"),  # no Kazakh letters
+        ("Сколько процентов населения пользуется интернетом?", "percent"),
+        ("Порталды тәулігіне қанша азамат пайдаланады?", None),  # a rate, not a unit of the answer
+        ("Бағдарламаға қанша теңгеден астам қаражат бөлінді?", "money"),
+    ],
+)
+def test_the_unit_a_how_much_question_asks_in(question: str, unit: str | None) -> None:
+    assert Asks.of(question).unit == unit
+
+
+def test_a_how_much_question_prefers_the_sentence_giving_the_figure_in_its_unit() -> None:
+    chunk = crafted("Тариф айына 12 рет өзгерді. Тарифі 3887 теңге болды. Тариф 2010 жылы өзгерді.")
+    assert pick("Тариф айына қанша теңге?", [0.86, 0.80, 0.80], chunk=chunk).span.text == "Тарифі 3887 теңге болды."
+
+
+def test_only_a_figure_in_the_asked_unit_gives_the_amount() -> None:
+    money, percent = Asks.of("Қанша теңге?"), Asks.of("Неше пайыз?")
+    assert money.amount_given_in("2011 жылы 840 миллиард теңгені құрады")  # the unit may follow a scale word
+    assert money.amount_given_in("бір айға 3887 тг.")
+    assert not money.amount_given_in("2011 жылы 840 миллиард адам, 35 %")
+    assert percent.amount_given_in("деңгейі - 80 %;") and percent.amount_given_in("6%-ға төмендету")
+    assert percent.amount_given_in("халықтың 40 пайызы") and not percent.amount_given_in("40 мың теңге")
+
+
 def test_confidence_grows_with_similarity_overlap_and_coverage() -> None:
     assert confidence(0.9, 0.8, 1.0) > confidence(0.8, 0.8, 1.0) > confidence(0.8, 0.2, 1.0) > confidence(0.8, 0.2, 0)
 
@@ -176,3 +205,11 @@ def test_a_question_on_the_topic_that_the_documents_do_not_answer_is_abstained(
     assert answer.abstained and answer.answer is None and answer.citations  # the passages stay as "maybe related"
     unchecked = build_service(real_settings.model_copy(update={"abstain_concepts_below": 0.0})).ask(question)
     assert not unchecked.abstained and unchecked.answer is not None
+
+
+def test_an_amount_in_a_unit_no_answering_passage_gives_is_abstained(real_settings: IndexSettings) -> None:
+    service = build_service(real_settings.model_copy(update={"abstain_concepts_below": 0.0}))  # this rule alone
+    no_sum = service.ask("Электрондық цифрлық қолтаңбаны алу қанша теңге тұрады?")
+    assert no_sum.abstained and no_sum.answer is None and no_sum.citations
+    percent = service.ask("Компьютерлік сауаттылық деңгейі 2020 жылы қанша пайызға жетеді?")
+    assert not percent.abstained and "80 %" in percent.answer.text
