@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .models import Chunk, Document
 
-CHUNKER_VERSION = "4"
+CHUNKER_VERSION = "5"
 
 _BLANK = re.compile(r"\n[ \t\u00a0]*\n")
 _LIST_START = re.compile(r"^[\t \u00a0]*(?:\d{1,2}(?:\.\d{1,2})*[.)]|[а-яa-z]\)|[-–•*])\s")
@@ -115,9 +115,31 @@ def _is_heading(line: str) -> bool:
     return bool(_NUMBERED.match(line)) or (len(line) <= 100 and first.isupper())
 
 
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    """Blocks, with a blank line that falls inside a wrapped sentence (PDF dumps: «… сарапшылардың \n\n35% - …»)
+    read as a soft wrap: the line above fills the width and stops mid-sentence."""
+    out: list[tuple[int, int]] = []
+    for block in _blocks(text):
+        if out:
+            above, below = text[out[-1][0] : out[-1][1]], text[block[0] : block[1]]
+            last = _lines(text, *out[-1])[-1]
+            if (
+                last[1] - last[0] >= _WRAP_WIDTH
+                and text[last[1] - 1] not in _TERMINAL
+                and (below[0].islower() or below[0].isdigit())  # not a new sentence, heading or name
+                and not _LIST_START.match(above)  # a numbered heading ends without a stop too
+                and not _LIST_START.match(below)
+                and not _TABLE.search(above + below)
+            ):
+                out[-1] = (out[-1][0], block[1])
+                continue
+        out.append(block)
+    return out
+
+
 def split_units(text: str) -> list[Unit]:
     units: list[Unit] = []
-    for b_start, b_end in _blocks(text):
+    for b_start, b_end in _paragraphs(text):
         lines = _lines(text, b_start, b_end)
         if any(_TABLE.search(text[s:e]) for s, e in lines) and b_end - b_start <= 700:
             units.append(Unit(b_start, b_end, "row"))  # a table row, possibly wrapped over several lines

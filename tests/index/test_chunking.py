@@ -195,6 +195,20 @@ def test_wrapped_lines_join_into_one_sentence() -> None:
     assert unit_texts(text) == [text]
 
 
+def test_a_blank_line_inside_a_wrapped_sentence_does_not_split_it() -> None:
+    sentence = (
+        "Қазақстандағы «электронды үкімет» жобасының таяу болашағын сарапшылардың көпшілігі \n\n"
+        "35% - бюрократизмнің төмендеуіне ықпал етеді деп болжайды."
+    )
+    assert unit_texts(sentence) == [sentence]
+    # a blank line after a full line that ends a sentence, a numbered heading, or before a capital, still splits
+    ended = "Бағдарлама 2007 жылы басталып, оның бірінші кезеңі 2009 жылы толық аяқталды."
+    assert len(unit_texts(ended + "\n\n35% - өсім.")) == 2
+    heading = "5.2. Халықты компьютерлік сауаттылыққа оқыту үшін оқытушыларды даярлау және қайта даярлау"
+    assert len(unit_texts(heading + "\n\nоқытушылар даярланады.")) == 2
+    assert len(unit_texts(sentence.replace("\n\n35%", "\n\nБұл"))) == 2
+
+
 def test_section_path_holds_the_headings_above_a_chunk() -> None:
     text = (
         "Бағдарлама паспорты\n\n"
