@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .models import Chunk, Document
 
-CHUNKER_VERSION = "5"
+CHUNKER_VERSION = "6"
 
 _BLANK = re.compile(r"\n[ \t\u00a0]*\n")
 _LIST_START = re.compile(r"^[\t \u00a0]*(?:\d{1,2}(?:\.\d{1,2})*[.)]|[а-яa-z]\)|[-–•*])\s")
@@ -137,12 +137,18 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def _row(text: str, start: int, end: int) -> list[Unit]:
+    """A table row; a cell holding a numbered list («Нысаналы индикаторлар   1) …; 2) …») gives each item a unit."""
+    cuts = [start] + [m.end() for m in _INLINE_ITEM.finditer(text, start, end)] + [end]
+    return [Unit(*_strip(text, a, z), "row") for a, z in itertools.pairwise(cuts)]
+
+
 def split_units(text: str) -> list[Unit]:
     units: list[Unit] = []
     for b_start, b_end in _paragraphs(text):
         lines = _lines(text, b_start, b_end)
         if any(_TABLE.search(text[s:e]) for s, e in lines) and b_end - b_start <= 700:
-            units.append(Unit(b_start, b_end, "row"))  # a table row, possibly wrapped over several lines
+            units.extend(_row(text, b_start, b_end))  # a table row, possibly wrapped over several lines
             continue
         groups: list[list[tuple[int, int]]] = []
         for ln in lines:
@@ -154,7 +160,7 @@ def split_units(text: str) -> list[Unit]:
             s, e = g[0][0], g[-1][1]
             line = text[s:e]
             if len(g) == 1 and _TABLE.search(line):
-                units.append(Unit(s, e, "row"))
+                units.extend(_row(text, s, e))
             elif len(g) == 1 and _is_heading(line):
                 cuts = [s] + [s + m.end() for m in _HEADING_ITEM.finditer(line)] + [e]
                 units.extend(Unit(*_strip(text, a, z), "heading") for a, z in itertools.pairwise(cuts))

@@ -179,6 +179,20 @@ def test_a_table_row_is_one_unit(row: str) -> None:
     assert units[2].kind == "row"
 
 
+def test_a_cell_holding_a_numbered_list_gives_each_item_a_unit() -> None:
+    row = (
+        "Нысаналы индикаторлар\u00a0\u00a0\u00a0\u00a0 1) порталдың үлесі - 50 %; "
+        "2) компьютерлік сауаттылық деңгейі - 80 %; 3) Интернет пайдаланушылары - 75 %."
+    )
+    units = split_units(f"Паспорт.\n\n{row}")
+    assert [row[u.start - 10 : u.end - 10] for u in units[1:]] == [
+        "Нысаналы индикаторлар\u00a0\u00a0\u00a0\u00a0 1) порталдың үлесі - 50 %;",
+        "2) компьютерлік сауаттылық деңгейі - 80 %;",
+        "3) Интернет пайдаланушылары - 75 %.",
+    ]
+    assert {u.kind for u in units[1:]} == {"row"}
+
+
 def test_table_rows_of_the_tiny_corpus_stay_whole_in_one_unit() -> None:
     d = DOCUMENTS["tests/data/corpus/con-centres.txt"]
     row = "Көрсетілген қызметтер, млн.\t12,5\t16,7"
