@@ -183,7 +183,27 @@ class QAService:
                 if len(runs) == limit:
                     break
                 runs.append([i, i, i])
-        return [Passage(chunks[b], chunks[f].start, chunks[la].end, fused[b]) for f, la, b in runs[:k]]
+        runs = runs[:k]
+        cited = {f for f, _, _ in runs}
+        return [
+            Passage(chunks[b], chunks[f].start, self._list_end(la, chunks[f].start, cited), fused[b])
+            for f, la, b in runs
+        ]
+
+    def _list_end(self, last: int, start: int, cited: set[int]) -> int:
+        """Where a citation ending with chunk `last` ends: a list the chunk boundary cut («…: 1) …;») runs on into the
+        next chunk up to its last item (within `citation_chars`, unless that chunk starts a citation of its own), so
+        that the citation does not stop mid-list."""
+        chunks = self.index.chunks
+        text = self._texts[chunks[last].doc]
+        end = chunks[last].end
+        nxt = last + 1
+        if nxt < len(chunks) and chunks[nxt].doc == chunks[last].doc and nxt not in cited:
+            for _, e in chunks[nxt].units:
+                if text[end - 1] not in ":;" or e - start > self.settings.citation_chars:
+                    break
+                end = e
+        return end
 
     def _citations(self, r: Retrieval) -> list[Citation]:
         """The passages as citations, with the words that matched the question marked for highlighting."""

@@ -52,7 +52,11 @@ class IndexSettings(BaseSettings):
     rerank_depth: int = Field(20, ge=1, description="Fused passages the reranker rescores.")
     top_k: int = Field(10, ge=1, le=10, description="Citations returned per answer.")
     citation_chars: int = Field(
-        1500, ge=100, le=2000, description="Adjacent retrieved chunks are cited as one passage up to this length."
+        1500,
+        ge=100,
+        le=2000,
+        description="Adjacent retrieved chunks are cited as one passage, and a list cut by a chunk boundary runs on, "
+        "up to this length.",
     )
     abstain_below: float = Field(
         0.47, description="Abstain below this answer confidence (fitted on dev: no answerable question abstains)."

@@ -213,3 +213,35 @@ def test_adjacent_retrieved_chunks_are_cited_as_one_passage(tmp_path, settings_f
 
     apart = build_service(settings_factory(tmp_path, chunk_chars=200, citation_chars=150))
     assert all((c.doc, c.start, c.end) in chunk_ranges for c in apart.ask(PORTAL).citations)
+
+
+def test_a_citation_cut_inside_a_list_runs_on_to_the_list_end(tmp_path, settings_factory) -> None:
+    from index.build import build_index
+    from index.service import build_service
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = (
+        "Қаржыландыру көздері\n\n"
+        "Бағдарламаның инвестициялық жобаларын қаржыландыру үшін мынадай көздер пайдаланылады:\n"
+        "1) жеке меншік ішкі және сыртқы инвесторлардың қаражаты;\n"
+        "2) ұлттық холдингтер мен ұлттық компаниялардың қаражаты;\n"
+        "3) республикалық және жергілікті бюджет қаражаты.\n"
+        "Бағдарламаны іске асыруды уәкілетті орган үйлестіреді."
+    )
+    (corpus / "funds.txt").write_text(text, encoding="utf-8")
+    question = "Инвестициялық жобаларды қаржыландыру көздері қандай?"
+
+    def first_citation(citation_chars: int):
+        settings = settings_factory(tmp_path, corpus=corpus, chunk_chars=200, citation_chars=citation_chars)
+        build_index(settings)
+        service = build_service(settings)
+        [head, rest] = service.index.chunks[:2]
+        assert head.text.endswith("инвесторлардың қаражаты;") and rest.start > head.end  # the boundary cuts the list
+        [cited] = service.search(question, k=1)
+        assert cited.start == head.start and cited.text == text[cited.start : cited.end]
+        return cited
+
+    # the two chunks are too long to be cited together (326 > 280 characters), the list alone is not
+    assert first_citation(280).text.endswith("3) республикалық және жергілікті бюджет қаражаты.")
+    assert first_citation(170).text.endswith("инвесторлардың қаражаты;")  # no room: the chunk as it is
