@@ -26,9 +26,15 @@ _REASON_WORDS = {"неге", "неликтен", "почему", "зачем"}
 _DEFINITION_WORDS = {"деген", "дегенимиз", "магынасы", "билдиреди", "означает", "такое", "расшифровывается"}
 _CAUSE = re.compile(r"себеп|себеб|салдар|откени|причин|потому|поскольку|вследстви")
 # The units an amount is asked in ("қанша теңге", "сколько процентов"), by word start: only a figure given in
-# that unit answers it. Time words are left out: "тәулігіне қанша" asks a rate, "2020 жылға қарай" names a date.
+# that unit answers it. Days and years are left out: "тәулігіне қанша" asks a rate, "2020 жылға қарай" names a date.
 _HOW_MUCH = tuple(fold(w) for w in ("қанша", "неше", "сколько"))
-_UNIT_WORDS = {"money": ("теңге", "тг", "доллар", "рубл"), "percent": ("пайыз", "процент", "%")}
+_UNIT_WORDS = {
+    "money": ("теңге", "тг", "доллар", "рубл"),
+    "percent": ("пайыз", "процент", "%"),
+    "hour": ("сағат", "час"),
+}
+# "09:00", "сағат 9-да", or no hours at all: "тәулік бойы", "круглосуточно", "24/7"
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b|(?:сағат|час)\w*\s+\d|тәулік бой|круглосуточн|24/7", re.IGNORECASE)
 _UNITS = {unit: tuple(fold(w) for w in starts) for unit, starts in _UNIT_WORDS.items()}
 # "… тұғырнамасы (бұдан әрі - G-Cloud)": the sentence where a document introduces a term
 _INTRODUCES = re.compile(r"\((?:бұдан әрі|бұдан кейін|далее)\s*[-–—:]?\s*([^()]{1,40})\)")
@@ -61,7 +67,9 @@ class Asks:
         )
 
     def amount_given_in(self, text: str) -> bool:
-        """`text` gives a figure in the unit the question asks for ("840 миллиард теңге", "80 %")."""
+        """`text` gives a figure in the unit the question asks for ("840 миллиард теңге", "80 %", "сағат 9-да")."""
+        if self.unit == "hour" and _CLOCK.search(text):
+            return True
         for m in NUMBER.finditer(text):
             after = text[m.end() : m.end() + 40]
             follows = words(after)[:2] + (["%"] if after.lstrip().startswith("%") else [])

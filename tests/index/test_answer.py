@@ -110,6 +110,8 @@ def test_an_acronym_is_defined_where_its_long_form_is_spelt_out() -> None:
         ("Сколько процентов населения пользуется интернетом?", "percent"),
         ("Порталды тәулігіне қанша азамат пайдаланады?", None),  # a rate, not a unit of the answer
         ("Бағдарламаға қанша теңгеден астам қаражат бөлінді?", "money"),
+        ("ХҚКО сенбі күні сағат нешеге дейін жұмыс істейді?", "hour"),
+        ("Kurs qansha sagatqa sozylady?", "hour"),
     ],
 )
 def test_the_unit_a_how_much_question_asks_in(question: str, unit: str | None) -> None:
@@ -128,6 +130,10 @@ def test_only_a_figure_in_the_asked_unit_gives_the_amount() -> None:
     assert not money.amount_given_in("2011 жылы 840 миллиард адам, 35 %")
     assert percent.amount_given_in("деңгейі - 80 %;") and percent.amount_given_in("6%-ға төмендету")
     assert percent.amount_given_in("халықтың 40 пайызы") and not percent.amount_given_in("40 мың теңге")
+    hours = Asks.of("Сағат нешеге дейін?")
+    assert hours.amount_given_in("сағат 9-дан 18-ге дейін") and hours.amount_given_in("09:00-ден 18:00-ге дейін")
+    assert hours.amount_given_in("10 сағат тегін") and hours.amount_given_in("Орталық тәулік бойы жұмыс істейді.")
+    assert not hours.amount_given_in("ең көп уақыты - 5 жұмыс күні") and not hours.amount_given_in("2017.05 жыл")
 
 
 def test_confidence_grows_with_similarity_overlap_and_coverage() -> None:
@@ -213,3 +219,7 @@ def test_an_amount_in_a_unit_no_answering_passage_gives_is_abstained(real_settin
     assert no_sum.abstained and no_sum.answer is None and no_sum.citations
     percent = service.ask("Компьютерлік сауаттылық деңгейі 2020 жылы қанша пайызға жетеді?")
     assert not percent.abstained and "80 %" in percent.answer.text
+    hours = service.ask("ХҚКО-да жеке куәлікті ауыстыру қанша сағатқа созылады?")
+    assert hours.abstained and hours.answer is None
+    round_the_clock = service.ask("Байланыс орталығы сағат нешеге дейін жұмыс істейді?")
+    assert not round_the_clock.abstained and "тәулік бойы" in round_the_clock.answer.text
