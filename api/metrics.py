@@ -23,7 +23,7 @@ class ApiMetrics:
         )
         self.answers = Counter("jauap_answers", "Questions answered (incl. abstentions).", registry=self.registry)
         self.abstentions = Counter(
-            "jauap_abstentions", "Questions the documents do not answer.", registry=self.registry
+            "jauap_abstentions", "Questions the documents do not answer, by reason.", ["reason"], registry=self.registry
         )
         self.feedback = Counter("jauap_feedback", "Ratings received.", ["rating"], registry=self.registry)
         self.cache_hits = Counter("jauap_answer_cache_hits", "Answers served from the cache.", registry=self.registry)

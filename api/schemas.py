@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from index.models import AbstainReason
+
 MAX_QUESTION_CHARS_DOC = "at most JAUAP_MAX_QUESTION_CHARS characters (default 1,000)"
 
 
@@ -64,8 +66,17 @@ class AskResponse(BaseModel):
     abstained: bool = Field(description="True when the documents do not answer the question.")
     answer: SpanOut | None = Field(description="The sentence that answers; null when abstaining.")
     citations: list[CitationOut] = Field(description="Supporting passages, best first (closest ones if abstained).")
-    confidence: float
+    confidence: float = Field(
+        description="Closeness of the best sentence in meaning and words; below JAUAP_ABSTAIN_BELOW the answer "
+        "abstains, and other checks may abstain above it (see abstain_reason)."
+    )
     curated: bool = Field(False, description="The first citation is a passage pinned by operators.")
+    abstain_reason: AbstainReason | None = Field(
+        None,
+        description="Why the documents were judged not to answer: no_passages, unknown_figure (a year or code they "
+        "never mention), low_confidence, no_amount (no figure in the unit asked for), concept_missing (no sentence "
+        "carries what is asked). Null when answered.",
+    )
 
 
 class SearchResult(CitationOut):

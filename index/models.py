@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,12 @@ class Citation:
         }
 
 
+# Why the documents were judged not to answer (see README, Quality):
+# no passage at all · a year or code they never mention · too far in meaning and words · no figure in the unit asked
+# for · no sentence carrying the concept asked about
+AbstainReason = Literal["no_passages", "unknown_figure", "low_confidence", "no_amount", "concept_missing"]
+
+
 @dataclass(frozen=True)
 class Answer:
     question: str
@@ -98,6 +105,7 @@ class Answer:
     abstained: bool = False
     confidence: float = 0.0  # calibrated score the abstention threshold is applied to
     curated: bool = False  # the first citation is an operator-pinned passage
+    abstain_reason: AbstainReason | None = None
 
     def to_dict(self) -> dict:
         """The answer-contract object (without `id`)."""

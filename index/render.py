@@ -11,7 +11,8 @@ from .models import Answer
 
 def print_answer(console: Console, answer: Answer) -> None:
     if answer.abstained or answer.answer is None:
-        console.print(Panel("The documents do not answer this question. Closest passages:", style="yellow"))
+        why = f" ({answer.abstain_reason.replace('_', ' ')})" if answer.abstain_reason else ""
+        console.print(Panel(f"The documents do not answer this question{why}. Closest passages:", style="yellow"))
     else:
         console.print(Panel(Text(answer.answer.text, style="bold"), title="Answer", subtitle=answer.answer.doc))
     for n, c in enumerate(answer.citations, 1):

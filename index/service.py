@@ -11,12 +11,12 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .answer import Asks, choose_span, concept_match, confidence, sparse_norms
+from .answer import Asks, ScoredSpan, choose_span, concept_match, confidence, sparse_norms
 from .curated import CuratedAnswers
 from .embedders import Embedder, SparseEmbedder, make_embedder
 from .errors import UnknownDocumentError
 from .hybrid import rrf, weighted
-from .models import Answer, Chunk, Citation, Document, DocumentInfo, Hit, Span
+from .models import AbstainReason, Answer, Chunk, Citation, Document, DocumentInfo, Hit, Span
 from .query import Query, analyse_question
 from .rerank import Reranker, make_reranker
 from .settings import IndexSettings
@@ -226,7 +226,7 @@ class QAService:
         s = self.settings
         r = self.retrieve(question, top_k or s.top_k)
         if not r.hits:
-            return Answer(question, None, [], True, 0.0)
+            return Answer(question, None, [], True, 0.0, abstain_reason="no_passages")
         top = [h.chunk for h in r.hits[:3]]
         offset = self._unit_offset
         sims = [r.unit_sims[offset[c.id] : offset[c.id + 1]] for c in top]
@@ -246,16 +246,23 @@ class QAService:
             rest = [c for c in citations if not (c.doc == pin.doc and c.start < pin.end and pin.start < c.end)]
             span = Span(pinned.doc, pinned.start, pinned.end, pinned.text)
             return Answer(question, span, [pin, *rest][: len(citations)], False, max(conf, pinned.similarity), True)
-        # a year or a code the documents never mention ("2025", "5G") cannot be answered from them
-        unknown_figure = any(_YEAR_OR_CODE.fullmatch(w) and fold(w) not in self._vocab for w in words(q.text))
+        reason = self._abstain_reason(r, top, best, asks, conf)
+        span = None if reason or best is None else best.span
+        return Answer(question, span, citations, reason is not None, conf, abstain_reason=reason)
+
+    def _abstain_reason(
+        self, r: Retrieval, top: list[Chunk], best: ScoredSpan | None, asks: Asks, conf: float
+    ) -> AbstainReason | None:
+        """Why the documents do not answer the question; None when they do."""
+        if any(_YEAR_OR_CODE.fullmatch(w) and fold(w) not in self._vocab for w in words(r.query.text)):
+            return "unknown_figure"  # a year or a code the documents never mention ("2025", "5G")
+        if conf < self.settings.abstain_below:
+            return "low_confidence"
+        if asks.unit is not None and not (best and asks.amount_given_in(best.span.text)):
+            return "no_amount"  # "қанша теңге", and the answer gives no sum in tenge
         # a term's definition carries the term, not the question's "what does it mean"
         defines = best is not None and asks.definition and asks.defined_in(best.span.text)
-        # "қанша теңге" when no answering passage gives a sum in tenge
-        no_amount = asks.unit is not None and not (best and asks.amount_given_in(best.span.text))
-        missing = not defines and self._concepts_missing(r, top)
-        abstained = conf < s.abstain_below or unknown_figure or no_amount or missing
-        span = None if abstained or best is None else best.span
-        return Answer(question, span, citations, abstained, conf)
+        return "concept_missing" if not defines and self._concepts_missing(r, top) else None
 
 
     def _concepts_missing(self, r: Retrieval, top: list[Chunk]) -> bool:

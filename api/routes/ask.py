@@ -44,7 +44,7 @@ def ask(
     names = titles(service, lang or "kk")
     metrics.answers.inc()
     if answer.abstained:
-        metrics.abstentions.inc()
+        metrics.abstentions.labels(answer.abstain_reason or "unknown").inc()
     querylog.log_question(
         answer_id=answer_id,
         channel="web",
@@ -62,4 +62,5 @@ def ask(
         citations=[citation_out(c, names, request, settings) for c in answer.citations],
         confidence=round(float(answer.confidence), 4),
         curated=answer.curated,
+        abstain_reason=answer.abstain_reason,
     )

@@ -20,9 +20,9 @@ def test_ask_returns_the_contract_object_with_id_titles_and_viewer_links(client:
     response = client.post("/ask", json={"question": QUESTION})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"answer_id", "abstained", "answer", "citations", "confidence", "curated"}
+    assert set(body) == {"answer_id", "abstained", "answer", "citations", "confidence", "curated", "abstain_reason"}
     assert len(body["answer_id"]) == 32
-    assert body["abstained"] is False
+    assert body["abstained"] is False and body["abstain_reason"] is None
     answer = body["answer"]
     assert set(answer) == {"doc", "start", "end", "text"}
     assert "25 000" in answer["text"]
@@ -37,6 +37,12 @@ def test_ask_returns_the_contract_object_with_id_titles_and_viewer_links(client:
         assert c["viewer_url"] == f"http://testserver/view/{c['doc']}?start={c['start']}&end={c['end']}"
     scores = [c["score"] for c in body["citations"]]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_an_abstained_answer_says_why_and_keeps_the_closest_passages(client: TestClient) -> None:
+    body = client.post("/ask", json={"question": "2031 жылы порталды күн сайын қанша азамат пайдаланады?"}).json()
+    assert body["abstained"] is True and body["answer"] is None and body["citations"]
+    assert body["abstain_reason"] == "unknown_figure"
 
 
 def test_each_answer_gets_its_own_id(client: TestClient) -> None:

@@ -23,14 +23,15 @@ def test_readiness_is_503_while_no_index_is_loaded(client: TestClient) -> None:
 def test_metrics_count_requests_latency_and_abstentions(client: TestClient) -> None:
     client.post("/ask", json={"question": "«Электрондық үкімет» порталын күн сайын қанша азамат пайдаланады?"})
     client.post("/ask", json={"question": ""})
+    client.post("/ask", json={"question": "2031 жылы порталды күн сайын қанша азамат пайдаланады?"})
     client.get("/documents/nope.txt")
     text = client.get("/metrics").text
-    assert 'jauap_http_requests_total{method="POST",route="/ask",status="200"} 1.0' in text
+    assert 'jauap_http_requests_total{method="POST",route="/ask",status="200"} 2.0' in text
     assert 'jauap_http_requests_total{method="POST",route="/ask",status="422"} 1.0' in text
     assert 'jauap_http_requests_total{method="GET",route="/documents/{doc}",status="404"} 1.0' in text
-    assert 'jauap_http_request_duration_seconds_count{route="/ask"} 2.0' in text
-    assert "jauap_answers_total 1.0" in text
-    assert "jauap_abstentions_total" in text
+    assert 'jauap_http_request_duration_seconds_count{route="/ask"} 3.0' in text
+    assert "jauap_answers_total 2.0" in text
+    assert 'jauap_abstentions_total{reason="unknown_figure"} 1.0' in text
 
 
 def test_two_apps_in_one_process_keep_separate_metrics(make_client) -> None:

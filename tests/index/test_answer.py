@@ -145,15 +145,16 @@ def test_threshold_and_unknown_years_make_the_service_abstain(tmp_path: Path, se
     build_index(settings)
     service = build_service(settings)
     answered = service.ask("«Электрондық үкімет» порталын күн сайын қанша азамат пайдаланады?")
-    assert not answered.abstained and answered.answer is not None
+    assert not answered.abstained and answered.answer is not None and answered.abstain_reason is None
 
     # a year the documents never mention: the passages are still offered as "maybe related"
     unknown_year = service.ask("2031 жылы порталды күн сайын қанша азамат пайдаланады?")
     assert unknown_year.abstained and unknown_year.answer is None and unknown_year.citations
+    assert unknown_year.abstain_reason == "unknown_figure"
 
     strict = build_service(settings_factory(tmp_path, abstain_below=answered.confidence + 0.01))
     below = strict.ask("«Электрондық үкімет» порталын күн сайын қанша азамат пайдаланады?")
-    assert below.abstained and below.answer is None and below.citations
+    assert below.abstained and below.answer is None and below.citations and below.abstain_reason == "low_confidence"
 
 
 def test_concept_match_is_the_best_unit_cosine_of_the_sparse_terms() -> None:
@@ -209,6 +210,7 @@ def test_a_question_on_the_topic_that_the_documents_do_not_answer_is_abstained(
 ) -> None:
     answer = real_service.ask(question)
     assert answer.abstained and answer.answer is None and answer.citations  # the passages stay as "maybe related"
+    assert answer.abstain_reason == "concept_missing"
     unchecked = build_service(real_settings.model_copy(update={"abstain_concepts_below": 0.0})).ask(question)
     assert not unchecked.abstained and unchecked.answer is not None
 
@@ -216,10 +218,10 @@ def test_a_question_on_the_topic_that_the_documents_do_not_answer_is_abstained(
 def test_an_amount_in_a_unit_no_answering_passage_gives_is_abstained(real_settings: IndexSettings) -> None:
     service = build_service(real_settings.model_copy(update={"abstain_concepts_below": 0.0}))  # this rule alone
     no_sum = service.ask("Электрондық цифрлық қолтаңбаны алу қанша теңге тұрады?")
-    assert no_sum.abstained and no_sum.answer is None and no_sum.citations
+    assert no_sum.abstained and no_sum.answer is None and no_sum.citations and no_sum.abstain_reason == "no_amount"
     percent = service.ask("Компьютерлік сауаттылық деңгейі 2020 жылы қанша пайызға жетеді?")
     assert not percent.abstained and "80 %" in percent.answer.text
     hours = service.ask("ХҚКО-да жеке куәлікті ауыстыру қанша сағатқа созылады?")
-    assert hours.abstained and hours.answer is None
+    assert hours.abstained and hours.answer is None and hours.abstain_reason == "no_amount"
     round_the_clock = service.ask("Байланыс орталығы сағат нешеге дейін жұмыс істейді?")
     assert not round_the_clock.abstained and "тәулік бойы" in round_the_clock.answer.text
