@@ -27,7 +27,7 @@ _DEFINITION_WORDS = {"деген", "дегенимиз", "магынасы", "б
 _CAUSE = re.compile(r"себеп|себеб|салдар|откени|причин|потому|поскольку|вследстви")
 # The units an amount is asked in ("қанша теңге", "сколько процентов"), by word start: only a figure given in
 # that unit answers it. Days and years are left out: "тәулігіне қанша" asks a rate, "2020 жылға қарай" names a date.
-_HOW_MUCH = tuple(fold(w) for w in ("қанша", "неше", "сколько"))
+_HOW_MUCH = tuple(fold(w) for w in ("қанша", "неше", "сколько", "скольких", "скольки"))
 _UNIT_WORDS = {
     "money": ("теңге", "тг", "доллар", "рубл"),
     "percent": ("пайыз", "процент", "%"),

@@ -112,6 +112,7 @@ def test_an_acronym_is_defined_where_its_long_form_is_spelt_out() -> None:
         ("Бағдарламаға қанша теңгеден астам қаражат бөлінді?", "money"),
         ("ХҚКО сенбі күні сағат нешеге дейін жұмыс істейді?", "hour"),
         ("Kurs qansha sagatqa sozylady?", "hour"),
+        ("До скольких часов работают ЦОНы в субботу?", "hour"),
     ],
 )
 def test_the_unit_a_how_much_question_asks_in(question: str, unit: str | None) -> None:
