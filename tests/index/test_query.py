@@ -83,6 +83,12 @@ def test_plain_keyboard_words_with_unseen_endings_are_spelt_like_the_corpus() ->
     assert "порталдарын" in ask("Portaldaryn kansha azamat paidalanady?").restored.lower()
 
 
+def test_an_acronym_the_corpus_never_uses_is_left_as_typed() -> None:
+    q = ask("ITU indeksinde Qazaqstannyñ orny qalai özgerdı?")
+    assert q.restored.startswith("ITU ") and "қалай" in q.restored  # the Kazakh Latin words still turn Cyrillic
+    assert ask("ТМД мен ITU деректері бойынша компания саны қанша?").restored.count("ITU") == 1
+
+
 def test_iin_and_phone_numbers_are_dropped_from_the_question() -> None:
     text = clean_question("Менің ЖСН 900101300123, тел. +7 701 123 45 67: порталды кім пайдаланады?", 1000)
     assert "900101300123" not in text and "701" not in text
