@@ -49,7 +49,7 @@ class Asks:
     definition: bool = False
     keys: frozenset[str] = frozenset()  # the question's folded words
     long_forms: tuple[tuple[str, ...], ...] = ()  # of the acronyms it names
-    unit: str | None = None  # "money" | "percent": the unit named next to "how much"
+    unit: str | None = None  # "money" | "percent" | "hour": the unit named next to "how much"
 
     @classmethod
     def of(cls, question: str, long_forms: tuple[tuple[str, ...], ...] = ()) -> Asks:

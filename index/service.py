@@ -74,8 +74,7 @@ class QAService:
         self._word_starts = {doc: [a for a, _, _ in ws] for doc, ws in self._words.items()}
         self._vocab = Vocabulary(list(self._texts.values()))
         self._sparse = settings.sparse and index.unit_sparse is not None and isinstance(embedder, SparseEmbedder)
-        if self._sparse:
-            self._unit_sparse_norms = sparse_norms(index.unit_sparse)
+        self._unit_sparse_norms = sparse_norms(index.unit_sparse) if self._sparse else None
         self._chunk_vectors = index.dense.vectors() if index.dense.size <= settings.hnsw_above else None
         self._unit_offset = np.cumsum([0] + [len(c.units) for c in index.chunks])
         n = len(index.chunks)
@@ -263,7 +262,6 @@ class QAService:
         # a term's definition carries the term, not the question's "what does it mean"
         defines = best is not None and asks.definition and asks.defined_in(best.span.text)
         return "concept_missing" if not defines and self._concepts_missing(r, top) else None
-
 
     def _concepts_missing(self, r: Retrieval, top: list[Chunk]) -> bool:
         """No sentence of the answering chunks carries the question's latent concepts: it is about the topic but
