@@ -8,10 +8,18 @@ from rich.text import Text
 
 from .models import Answer
 
+_WHY = {
+    "no_passages": ": nothing in them matches it",
+    "unknown_figure": ": it names a year or code they never mention",
+    "low_confidence": ": no passage is close enough to it",
+    "no_amount": ": no passage gives a figure in the unit it asks for",
+    "concept_missing": ": the closest passages are on its topic but do not say what it asks",
+}
+
 
 def print_answer(console: Console, answer: Answer) -> None:
     if answer.abstained or answer.answer is None:
-        why = f" ({answer.abstain_reason.replace('_', ' ')})" if answer.abstain_reason else ""
+        why = _WHY.get(answer.abstain_reason or "", "")
         console.print(Panel(f"The documents do not answer this question{why}. Closest passages:", style="yellow"))
     else:
         console.print(Panel(Text(answer.answer.text, style="bold"), title="Answer", subtitle=answer.answer.doc))

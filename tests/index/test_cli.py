@@ -166,6 +166,13 @@ def test_ask_prints_a_readable_answer_with_its_source(index_dir: Path) -> None:
     assert "1414" in out and "«Электрондық үкімет» порталы" in out  # the passage and its document's title
 
 
+def test_ask_says_why_the_documents_do_not_answer(index_dir: Path) -> None:
+    done = run("ask", "2031 жылы порталды күн сайын қанша азамат пайдаланады?", "--index", str(index_dir))
+    assert done.returncode == 0, done.stderr.decode()
+    out = " ".join(done.stdout.decode("utf-8").split())
+    assert "do not answer this question: it names a year or code they never mention" in out and "25 000" in out
+
+
 @pytest.mark.parametrize("command", [["ask", "1414 деген не?"], ["answer", "--jsonl", "-"]])
 def test_missing_index_exits_2_and_names_the_build_command(tmp_path: Path, command: list[str]) -> None:
     done = run(*command, "--index", str(tmp_path / "no-index"), stdin=b"")
