@@ -152,13 +152,18 @@ def source_blocks(
     return blocks
 
 
+def abstain_text(answer: Answer) -> str:
+    """The documents are on the question's topic but do not give what it asks (a sum, a concept), or not at all."""
+    return "abstain_near" if answer.abstain_reason in ("no_amount", "concept_missing") else "abstain"
+
+
 def render_answer(
     answer: Answer, lang: str, titles: Mapping[str, str], shown: int = 3, passage_chars: int = 900
 ) -> list[str]:
     """The reply to a question as Telegram HTML messages (at least one), each under the length limit."""
     cited = answer.citations[:shown]
     if answer.abstained or answer.answer is None:
-        blocks = [f"🤷 <b>{esc(t('abstain', lang))}</b>"]
+        blocks = [f"🤷 <b>{esc(t(abstain_text(answer), lang))}</b>"]
         if cited:
             blocks.append(f"🔎 {esc(t('maybe_related', lang))}")
             blocks += source_blocks(cited[:2], answer, titles, passage_chars=passage_chars)

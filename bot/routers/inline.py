@@ -13,7 +13,7 @@ from aiogram.types import (
     InputTextMessageContent,
 )
 
-from bot.formatting import render_answer, source_blocks, split_blocks
+from bot.formatting import abstain_text, render_answer, source_blocks, split_blocks
 from bot.replies import ask, doc_titles
 from bot.texts import t
 from index.errors import BadQuestionError
@@ -37,7 +37,7 @@ def build_results(answer: Answer, lang: str, titles: dict[str, str]) -> list[Inl
     rid = uuid.uuid4().hex[:12]
     head = render_answer(answer, lang, titles, shown=1, passage_chars=INLINE_PASSAGE_CHARS)[0]
     if answer.abstained or answer.answer is None:
-        results = [_article(f"{rid}-0", t("abstain", lang), t("next_step", lang), head)]
+        results = [_article(f"{rid}-0", t(abstain_text(answer), lang), t("next_step", lang), head)]
     else:
         first = answer.citations[0].doc if answer.citations else ""
         results = [_article(f"{rid}-0", answer.answer.text.strip(), titles.get(first, first), head)]

@@ -103,6 +103,17 @@ def test_abstention_is_polite_and_points_to_1414() -> None:
     plain(text)
 
 
+@pytest.mark.parametrize(
+    ("reason", "text"),
+    [("concept_missing", "abstain_near"), ("no_amount", "abstain_near"), ("unknown_figure", "abstain")],
+)
+def test_an_abstention_on_the_topic_says_the_documents_do_not_give_what_was_asked(reason: str, text: str) -> None:
+    cites = [citation("a.txt", 0, "ХҚКО қызметтері")]
+    answer = Answer("?", None, cites, True, 0.7, abstain_reason=reason)
+    [message] = render_answer(answer, "kk", {"a.txt": "Құжат"})
+    assert t(text, "kk") in message and t("maybe_related", "kk") in message and "1414" in message
+
+
 def test_split_blocks_keeps_blocks_whole() -> None:
     blocks = [f"<b>{i}</b> " + "x" * 1500 for i in range(6)]
     messages = split_blocks(blocks)
