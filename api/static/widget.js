@@ -40,6 +40,7 @@
       closest: "Ең жақын үзінділер",
       openSource: "Құжатта ашу",
       abstained: "Кешіріңіз, құжаттарда бұл сұраққа нақты жауап табылмады.",
+      abstainedNear: "Кешіріңіз, құжаттар бұл тақырыпты қозғайды, бірақ сұраған мәліметіңізді келтірмейді.",
       call: "1414 байланыс орталығына қоңырау шалыңыз",
       rate: "Жауап пайдалы болды ма?",
       good: "Иә, пайдалы",
@@ -74,6 +75,7 @@
       closest: "Ближайшие фрагменты",
       openSource: "Открыть в документе",
       abstained: "К сожалению, в документах нет точного ответа на этот вопрос.",
+      abstainedNear: "К сожалению, документы касаются этой темы, но не содержат запрошенных сведений.",
       call: "Позвоните в контакт-центр 1414",
       rate: "Ответ был полезен?",
       good: "Да, полезен",
@@ -517,7 +519,9 @@
         article.append(h("ol", { class: "sources" }, ...citations.slice(0, SOURCES_SHOWN).map(sourceItem)));
       }
     } else {
-      article.append(tr(h("p", {}), "abstained"));
+      // on the topic, but the documents do not give what was asked (a sum in the unit, the concept)
+      const near = data.abstain_reason === "no_amount" || data.abstain_reason === "concept_missing";
+      article.append(tr(h("p", {}), near ? "abstainedNear" : "abstained"));
       const call = h("a", { class: "call", href: "tel:1414" }, "☎ ", tr(h("span", {}), "call"));
       article.append(call);
       if (citations.length) {

@@ -239,6 +239,18 @@ def test_abstained_answer_offers_the_1414_call_centre(page: object, servers: Ser
     call = answer.get_by_role("link", name="1414 байланыс орталығына қоңырау шалыңыз")
     assert call.get_attribute("href") == "tel:1414"
     assert answer.locator("mark").count() == 0
+    assert "сұраған мәліметіңізді келтірмейді" not in answer.inner_text()  # nothing close: the plain "no answer"
+
+
+def test_an_abstention_on_the_topic_says_the_documents_do_not_give_what_was_asked(
+    page: object, servers: Servers
+) -> None:
+    page.goto(f"{servers.api}/demo")
+    open_widget(page)
+    answer = ask(page, "ХҚКО-да жеке куәлікті ауыстыру қанша теңге тұрады?")  # the documents give no such sum
+    assert "құжаттар бұл тақырыпты қозғайды, бірақ сұраған мәліметіңізді келтірмейді" in answer.inner_text()
+    assert answer.get_by_role("link", name="1414 байланыс орталығына қоңырау шалыңыз").count() == 1
+    assert answer.locator("ol.sources li").count() >= 1  # the closest passages
 
 
 def test_keyboard_language_switch_and_feedback(page: object, servers: Servers) -> None:
