@@ -21,7 +21,7 @@ from .lexical import LexicalIndex
 from .models import Chunk
 from .settings import IndexSettings
 from .store import FORMAT_VERSION, EmbeddingCache, Manifest, StoredIndex, corpus_hash, write_index
-from .text import ANALYSER_VERSION, clean
+from .text import ANALYSER_VERSION, clean, words
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,12 @@ def passage_text(chunk: Chunk) -> str:
     return clean(" › ".join(chunk.section) + ": " + chunk.text)
 
 
-def unit_texts(chunk: Chunk, text: str) -> list[str]:
+def unit_texts(chunk: Chunk, text: str, label_words: int | None = None) -> list[str]:
+    """Each sentence / item / row with its section heading. `label_words`: only a heading of at most this many words
+    goes with it — a long heading or a document title reads as a sentence of its own and drowns a short one."""
     label = chunk.section[-1] if chunk.section else ""
+    if label_words is not None and len(words(label)) > label_words:
+        return [clean(text[s:e]) for s, e in chunk.units]
     return [clean(f"{label}: {text[s:e]}") for s, e in chunk.units]
 
 
@@ -104,10 +108,11 @@ def build_index(
     documents = {d.id: d for d in corpus.documents}
 
     texts = [passage_text(c) for c in chunks]
-    units = [u for c in chunks for u in unit_texts(c, documents[c.doc].text)]
+    units = [u for c in chunks for u in unit_texts(c, documents[c.doc].text)]  # BM25 and latent terms
+    read = [u for c in chunks for u in unit_texts(c, documents[c.doc].text, settings.unit_label_words)]  # vectors
     cache = EmbeddingCache(settings.index_dir.absolute().parent / "embedding-cache.sqlite3", embedder.id)
     try:
-        vectors, n1 = embed_cached(embedder, cache, texts + units, settings.embed_batch, progress)
+        vectors, n1 = embed_cached(embedder, cache, texts + read, settings.embed_batch, progress)
         unit_sparse = None
         if settings.sparse and isinstance(embedder, SparseEmbedder):
             unit_sparse = sparse_cached(embedder, cache, units, settings.embed_batch, sparse_progress)

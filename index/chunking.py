@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .models import Chunk, Document
 
-CHUNKER_VERSION = "6"
+CHUNKER_VERSION = "7"
 
 _BLANK = re.compile(r"\n[ \t\u00a0]*\n")
 _LIST_START = re.compile(r"^[\t \u00a0]*(?:\d{1,2}(?:\.\d{1,2})*[.)]|[а-яa-z]\)|[-–•*])\s")

@@ -40,6 +40,12 @@ class IndexSettings(BaseSettings):
     )
     hnsw_above: int = Field(50_000, description="Use FAISS HNSW instead of exact search above this many chunks.")
     chunk_chars: int = Field(600, description="Maximum characters of a chunk (multilingual-e5 reads ≤512 tokens).")
+    unit_label_words: int = Field(
+        8,
+        ge=0,
+        description="A sentence's vector is embedded with its section heading when the heading has at most this many "
+        "words; a longer heading or a document title would outweigh a short sentence.",
+    )
     stem_prefix: int = Field(5, description="BM25 stemming: folded words are cut to this many letters.")
     char_ngram: int = Field(
         4, ge=0, description="Also index chunks by character n-grams of this size (typos, unseen endings); 0 = off."

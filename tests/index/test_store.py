@@ -22,6 +22,7 @@ from index.documents import load_corpus
 from index.embedders import HashEmbedder
 from index.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from index.lexical import LexicalIndex
+from index.models import Chunk
 from index.service import build_service
 from index.settings import IndexSettings
 from index.store import read_index, read_manifest
@@ -113,6 +114,16 @@ def test_character_ngram_keys_find_a_passage_through_typos_where_stems_do_not() 
     assert scores[0] > scores[1]
 
 
+def test_a_sentence_is_embedded_with_a_short_heading_but_not_under_a_long_title() -> None:
+    text = "Портал 2006 жылы іске қосылды."
+    title = "Сандық форматтағы бұқаралық коммуникация: проблемалары және перспективасы (13-дәріс)"  # 9 words
+    short = Chunk(0, "d.txt", 0, len(text), text, (title, "1. Портал"), ((0, len(text)),))
+    long = Chunk(0, "d.txt", 0, len(text), text, (title,), ((0, len(text)),))
+    assert unit_texts(short, text, 8) == ["1. Портал: Портал 2006 жылы іске қосылды."]
+    assert unit_texts(long, text, 8) == ["Портал 2006 жылы іске қосылды."]
+    assert unit_texts(long, text) == [f"{title}: Портал 2006 жылы іске қосылды."]  # what BM25 and the terms read
+
+
 def test_built_index_loads_back_identical(tmp_path: Path, built: IndexSettings) -> None:
     stored = read_index(built.index_dir, "hash")
     docs = load_corpus(built.corpus_dir).documents
@@ -123,7 +134,7 @@ def test_built_index_loads_back_identical(tmp_path: Path, built: IndexSettings) 
     assert {d.id: d.text for d in stored.documents.values()} == {d.id: d.text for d in docs}
     embedder = HashEmbedder()
     np.testing.assert_array_equal(stored.dense.vectors(), embedder.embed_passages([passage_text(c) for c in chunks]))
-    units = [u for c in chunks for u in unit_texts(c, stored.documents[c.doc].text)]
+    units = [u for c in chunks for u in unit_texts(c, stored.documents[c.doc].text, built.unit_label_words)]
     np.testing.assert_allclose(stored.unit_vectors, embedder.embed_passages(units), atol=1e-3)  # stored as float16
     fresh = LexicalIndex.build([passage_text(c) for c in chunks], built.stem_prefix)
     tokens = fresh.tokens("1414 байланыс орталығы")
@@ -202,7 +213,9 @@ def test_manifest_of_an_unknown_format_is_corrupt(built: IndexSettings) -> None:
 def _passages_of(settings: IndexSettings, doc_id: str) -> set[str]:
     doc = next(d for d in load_corpus(settings.corpus_dir).documents if d.id == doc_id)
     chunks = chunk_document(doc, settings.chunk_chars)
-    return {passage_text(c) for c in chunks} | {u for c in chunks for u in unit_texts(c, doc.text)}
+    return {passage_text(c) for c in chunks} | {
+        u for c in chunks for u in unit_texts(c, doc.text, settings.unit_label_words)
+    }
 
 
 def test_rebuild_embeds_only_what_changed(tmp_path: Path, corpus: Path) -> None:
