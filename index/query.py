@@ -77,10 +77,11 @@ def _restore(w: str, lang: str, plain: bool, vocab: Vocabulary, prefix: int) -> 
         return key, w if has_kazakh_letters(w) else vocab.surface[key]
     if lang == "ru":
         return "", w
-    if is_latin(w) and w.isupper() and not vocab.has_stem(stem(key, prefix), prefix):
+    known_stem = vocab.has_stem(stem(key, prefix), prefix)
+    if is_latin(w) and w.isupper() and not known_stem:
         return "", w  # an acronym the documents never use ("ITU"): the embedder reads it, not a Cyrillic guess
     typed = latin_to_cyrillic(w) if is_latin(w) else harmonise(w) if plain else w
-    if vocab.has_stem(stem(key, prefix), prefix):  # a known stem with an unseen ending: keep it
+    if known_stem:  # a known stem with an unseen ending: keep it
         return key, respell(w, vocab.begins_like(key)) if plain and not is_latin(w) else typed
     fixed = vocab.restore(typed)  # a typo: the closest corpus word, if close enough
     if fixed.key:

@@ -110,6 +110,10 @@ class QAService:
         top = np.argpartition(-scores, cand - 1)[:cand] if cand < len(scores) else np.arange(len(scores))
         return {int(i): float(scores[i]) for i in top}
 
+    def _units_of(self, chunk: Chunk) -> slice:
+        """Where a chunk's sentences / items / rows sit in the unit arrays."""
+        return slice(self._unit_offset[chunk.id], self._unit_offset[chunk.id + 1])
+
     def _per_chunk(self, unit_scores: np.ndarray) -> np.ndarray:
         """A chunk scores as its best sentence / item / row."""
         return np.maximum.reduceat(unit_scores, self._unit_offset[:-1])
@@ -227,8 +231,7 @@ class QAService:
         if not r.hits:
             return Answer(question, None, [], True, 0.0, abstain_reason="no_passages")
         top = [h.chunk for h in r.hits[:3]]
-        offset = self._unit_offset
-        sims = [r.unit_sims[offset[c.id] : offset[c.id + 1]] for c in top]
+        sims = [r.unit_sims[self._units_of(c)] for c in top]
         q = r.query
         asks = Asks.of(q.text, q.long_forms)
         prefix = self.index.lexical.prefix
@@ -268,8 +271,7 @@ class QAService:
         asks for something the documents do not say (a fee, opening hours, who was appointed)."""
         if r.query_terms is None:
             return False
-        offset = self._unit_offset
-        units = np.concatenate([np.arange(offset[c.id], offset[c.id + 1]) for c in top])
+        units = np.r_[tuple(self._units_of(c) for c in top)]
         match = concept_match(r.query_terms, self.index.unit_sparse[units], self._unit_sparse_norms[units])
         return match < self.settings.abstain_concepts_below
 

@@ -64,8 +64,6 @@ def harmonise(word: str) -> str:
     return out.capitalize() if word[:1].isupper() else out
 
 
-
-
 def common_prefix(a: str, b: str) -> int:
     """How many first letters two words share."""
     n = 0

@@ -185,6 +185,11 @@ def real_service(real_settings: IndexSettings) -> QAService:
     return build_service(real_settings)
 
 
+@pytest.fixture(scope="module")
+def without_concept_check(real_settings: IndexSettings) -> QAService:
+    return build_service(real_settings.model_copy(update={"abstain_concepts_below": 0.0}))
+
+
 @pytest.mark.parametrize(
     "question",
     [
@@ -207,17 +212,17 @@ def test_a_question_the_documents_answer_is_answered(real_service: QAService, qu
     ],
 )
 def test_a_question_on_the_topic_that_the_documents_do_not_answer_is_abstained(
-    real_service: QAService, real_settings: IndexSettings, question: str
+    real_service: QAService, without_concept_check: QAService, question: str
 ) -> None:
     answer = real_service.ask(question)
     assert answer.abstained and answer.answer is None and answer.citations  # the passages stay as "maybe related"
     assert answer.abstain_reason == "concept_missing"
-    unchecked = build_service(real_settings.model_copy(update={"abstain_concepts_below": 0.0})).ask(question)
+    unchecked = without_concept_check.ask(question)
     assert not unchecked.abstained and unchecked.answer is not None
 
 
-def test_an_amount_in_a_unit_no_answering_passage_gives_is_abstained(real_settings: IndexSettings) -> None:
-    service = build_service(real_settings.model_copy(update={"abstain_concepts_below": 0.0}))  # this rule alone
+def test_an_amount_in_a_unit_no_answering_passage_gives_is_abstained(without_concept_check: QAService) -> None:
+    service = without_concept_check  # this rule alone
     no_sum = service.ask("Электрондық цифрлық қолтаңбаны алу қанша теңге тұрады?")
     assert no_sum.abstained and no_sum.answer is None and no_sum.citations and no_sum.abstain_reason == "no_amount"
     percent = service.ask("Компьютерлік сауаттылық деңгейі 2020 жылы қанша пайызға жетеді?")
