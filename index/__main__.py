@@ -1,4 +1,4 @@
-"""CLI: python -m index build | ask | answer --jsonl | eval | bench | report."""
+"""CLI: python -m index build | ask | answer --jsonl | eval | train | bench | report."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ app = typer.Typer(
     help="Jauap retrieval: build the index and answer.",
 )
 err = Console(stderr=True)
-DEV_SET = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
+EVAL_DIR = PROJECT_ROOT.parent / "shared" / "eval"
+DEV_SET = EVAL_DIR / "dev.jsonl"
+TRAIN_SETS = [EVAL_DIR / "train.jsonl", Path(__file__).parent / "trained" / "near-miss.jsonl"]
 
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (default: JAUAP_INDEX_DIR).")]
 
@@ -148,14 +150,19 @@ def eval_(
     questions: Annotated[Path, typer.Option(help="Question set with gold spans.")] = DEV_SET,
     index: IndexOpt = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    cv: Annotated[
+        bool, typer.Option("--cv/--no-cv", help="Also cross-validate the answer model over the train sets + these.")
+    ] = True,
 ) -> None:
-    """Per-variant quality table: hit@1, hit@5, MRR@10, answer@1, abstention."""
+    """Per-variant quality table (hit@1, hit@5, MRR@10, answer@1, abstention), then 5-fold cross-validation."""
     from .evaluate import evaluate, load_questions
 
-    rows = evaluate(_service(index), load_questions(questions))
+    service = _service(index)
+    rows = evaluate(service, load_questions(questions))
     order = sorted(rows, key=lambda k: (k == "ALL", k == "unanswerable", k))
+    folds = _cross_validate(index, [*TRAIN_SETS, questions]) if cv else []
     if as_json:
-        typer.echo(json.dumps({k: rows[k].as_dict() for k in order}, indent=2))
+        typer.echo(json.dumps({"set": {k: rows[k].as_dict() for k in order}, "cv": folds}, indent=2))
         return
     table = Table(title=f"Quality on {questions.name}")
     for col in ("variant", "n", "hit@1", "hit@5", "mrr@10", "answer@1", "abstained"):
@@ -164,6 +171,70 @@ def eval_(
         d = rows[k].as_dict()
         table.add_row(k, str(d["n"]), *(f"{d[m]:.3f}" for m in ("hit@1", "hit@5", "mrr@10", "answer@1", "abstained")))
     Console().print(table)
+    if folds:
+        cv_table = Table(title=f"5-fold cross-validation over {' + '.join(p.name for p in [*TRAIN_SETS, questions])}")
+        cv_table.add_column("metric")
+        cv_table.add_column("mean ± sd", justify="right")
+        cv_table.add_column("folds", justify="right")
+        for m in folds[0]:
+            vals = [f[m] for f in folds]
+            mean, sd = sum(vals) / len(vals), (sum((v - sum(vals) / len(vals)) ** 2 for v in vals) / len(vals)) ** 0.5
+            cv_table.add_row(m, f"{mean:.3f} ± {sd:.3f}", " ".join(f"{v:.2f}" for v in vals))
+        Console().print(cv_table)
+
+
+def _fitting_service(index: Path | None):
+    """The index without its answer model: what the model is fitted on."""
+    from .service import build_service
+
+    _service(index)  # builds the default index when there is none
+    return build_service(_settings(index).model_copy(update={"ranking": "rrf"}))
+
+
+def _cross_validate(index: Path | None, sets: list[Path]) -> list[dict]:
+    from .evaluate import load_questions
+    from .training import collect, cross_validate
+
+    service = _fitting_service(index)
+    questions = [q for p in dict.fromkeys(sets) if p.is_file() for q in load_questions(p)]
+    return cross_validate(service, collect(service, questions), progress=lambda m: err.print(f"cross-validation: {m}"))
+
+
+@app.command()
+def train(
+    questions: Annotated[
+        list[Path] | None, typer.Option("--questions", help="Question sets to fit on (default: the train sets).")
+    ] = None,
+    index: IndexOpt = None,
+    bundle: Annotated[
+        bool, typer.Option(help="Also write the model as the one shipped with Jauap (index/trained/).")
+    ] = False,
+) -> None:
+    """Fit the answer model (ranker, answer sentence, abstention) on train questions; write it beside the index."""
+    from .evaluate import load_questions
+    from .learned import BUNDLED, MODEL_FILE
+    from .training import collect, fit
+
+    sets = questions or TRAIN_SETS
+    if any(p.resolve() == DEV_SET.resolve() for p in sets):
+        raise JauapError(f"{DEV_SET.name} is for validation only: fit on the train sets.")
+    for p in sets:
+        if not p.is_file():
+            raise JauapError(f"No question file at {p}.")
+    service = _fitting_service(index)
+    items = collect(service, [q for p in sets for q in load_questions(p)])
+    model = fit(service, items, progress=lambda m: err.print(f"fitting {m}"))
+    out = service.index.path / MODEL_FILE
+    text = model.to_json()
+    out.write_text(text, encoding="utf-8")
+    if bundle:
+        BUNDLED.write_text(text, encoding="utf-8")
+    oof = model.meta["out_of_fold"]
+    err.print(
+        f"[green]answer model written[/] to {out}{' and ' + str(BUNDLED) if bundle else ''}: threshold "
+        f"{model.abstainer.threshold:.3f}; out of fold, wrongly abstained {oof['wrongly_abstained']:.3f}, "
+        f"unanswerable abstained {oof['unanswerable_abstained']}"
+    )
 
 
 @app.command()

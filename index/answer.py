@@ -122,6 +122,71 @@ def term_overlap(q_tokens: list[str], unit_tokens: set[str], idf: dict[str, floa
     return sum(w for t, w in weights.items() if t in unit_tokens) / total if total else 0.0
 
 
+@dataclass(frozen=True)
+class UnitCandidate:
+    """One sentence / item / row of the top chunks, with what the heuristic score and the learned choice read."""
+
+    span: Span
+    chunk_rank: int
+    position: int  # the unit's place in its chunk
+    similarity: float
+    overlap: float  # IDF-weighted share of the question's words it contains (an acronym matches its long form)
+    score: float  # the hand-weighted score (`SpanWeights`)
+    digits: bool
+    numbers: bool  # carries a number the question names
+    amount: bool  # a figure in the unit the question asks for
+    cause: bool
+    defines: bool
+    no_news: bool  # restates the question and tells nothing new
+
+
+def score_units(
+    chunks: list[Chunk],
+    text_of: dict[str, str],
+    unit_sims: list[np.ndarray],
+    q_tokens: list[str],
+    q_numbers: frozenset[str],
+    idf: dict[str, float],
+    prefix: int,
+    asks: Asks,
+    weights: SpanWeights = SpanWeights(),
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...] = (),
+) -> list[UnitCandidate]:
+    """Every unit of the chunks, in chunk order. `synonyms`: (acronym key, long-form keys) pairs; a unit with either
+    form matches the question's form."""
+    out: list[UnitCandidate] = []
+    q_set = set(q_tokens)
+    for rank, (chunk, sims) in enumerate(zip(chunks, unit_sims, strict=True)):
+        text = text_of[chunk.doc]
+        for position, ((s, e), sim) in enumerate(zip(chunk.units, sims, strict=True)):
+            unit = text[s:e]
+            unit_tokens = {w for w in analyse(unit, prefix) if len(w) >= 3}
+            matched = set(unit_tokens)
+            for short, long in synonyms:
+                if short in unit_tokens or all(k in unit_tokens for k in long):
+                    matched |= {short, *long}
+            overlap = term_overlap(q_tokens, matched, idf)
+            flags = {
+                "digits": bool(_HAS_DIGIT.search(unit)),
+                "numbers": bool(q_numbers and q_numbers & numbers(unit)),
+                "amount": bool(asks.unit and asks.amount_given_in(unit)),
+                "cause": asks.reason and states_a_cause(unit),
+                "defines": asks.definition and asks.defined_in(unit),
+                "no_news": len(unit_tokens - q_set) < 2,  # restates the question ("2007-2009 жылдар")
+            }
+            score = weights.similarity * float(sim) + weights.overlap * overlap - weights.chunk_rank * math.log1p(rank)
+            bonuses = (
+                (flags["numbers"], weights.numbers), (asks.figure and flags["digits"], weights.digits),
+                (flags["amount"], weights.amount), (flags["cause"], weights.cause),
+                (flags["defines"], weights.definition), (flags["no_news"], -weights.no_news),
+            )
+            for applies, bonus in bonuses:
+                if applies:
+                    score += bonus
+            out.append(UnitCandidate(Span(chunk.doc, s, e, unit), rank, position, float(sim), overlap, score, **flags))
+    return out
+
+
 def choose_span(
     chunks: list[Chunk],
     text_of: dict[str, str],
@@ -134,35 +199,12 @@ def choose_span(
     weights: SpanWeights = SpanWeights(),
     synonyms: tuple[tuple[str, tuple[str, ...]], ...] = (),
 ) -> ScoredSpan | None:
-    """`synonyms`: (acronym key, long-form keys) pairs; a unit with either form matches the question's form."""
-    best: ScoredSpan | None = None
-    q_set = set(q_tokens)
-    for rank, (chunk, sims) in enumerate(zip(chunks, unit_sims, strict=True)):
-        text = text_of[chunk.doc]
-        for (s, e), sim in zip(chunk.units, sims, strict=True):
-            unit = text[s:e]
-            unit_tokens = {w for w in analyse(unit, prefix) if len(w) >= 3}
-            matched = set(unit_tokens)
-            for short, long in synonyms:
-                if short in unit_tokens or all(k in unit_tokens for k in long):
-                    matched |= {short, *long}
-            overlap = term_overlap(q_tokens, matched, idf)
-            score = weights.similarity * float(sim) + weights.overlap * overlap - weights.chunk_rank * math.log1p(rank)
-            if q_numbers and q_numbers & numbers(unit):
-                score += weights.numbers
-            if asks.figure and _HAS_DIGIT.search(unit):
-                score += weights.digits
-            if asks.unit and asks.amount_given_in(unit):
-                score += weights.amount
-            if asks.reason and states_a_cause(unit):
-                score += weights.cause
-            if asks.definition and asks.defined_in(unit):
-                score += weights.definition
-            if len(unit_tokens - q_set) < 2:  # restates the question ("2007-2009 жылдар") but tells nothing new
-                score -= weights.no_news
-            if best is None or score > best.score:
-                best = ScoredSpan(Span(chunk.doc, s, e, unit), score, float(sim), overlap)
-    return best
+    """The unit with the best hand-weighted score (the first of equals)."""
+    units = score_units(chunks, text_of, unit_sims, q_tokens, q_numbers, idf, prefix, asks, weights, synonyms)
+    if not units:
+        return None
+    best = max(units, key=lambda u: u.score)
+    return ScoredSpan(best.span, best.score, best.similarity, best.overlap)
 
 
 def sparse_norms(rows: sparse.csr_matrix) -> np.ndarray:

@@ -17,6 +17,7 @@ from .chunking import CHUNKER_VERSION, chunk_document
 from .dense import DenseIndex
 from .documents import load_corpus
 from .embedders import Embedder, SparseEmbedder, make_embedder
+from .learned import answer_model_for
 from .lexical import LexicalIndex
 from .models import Chunk
 from .settings import IndexSettings
@@ -144,7 +145,7 @@ def build_index(
         manifest, documents, chunks, dense, unit_vectors, lexical, unit_lexical, settings.index_dir, unit_sparse,
         chunk_ngrams,
     )
-    path = write_index(settings.index_dir, stored)
+    path = write_index(settings.index_dir, stored, answer_model_for(stored, settings.index_dir))
     log.info("index built at %s: %d documents, %d chunks, %d embedded", path, len(documents), len(chunks), n1)
     n_all = len(texts) + len(units)
     return BuildReport(path, len(documents), len(chunks), n1, n_all - n1, seconds, corpus.skipped)

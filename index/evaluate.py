@@ -35,7 +35,13 @@ def load_questions(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def _hits(doc: str, a: int, b: int, q_doc: str, spans: list[tuple[int, int]]) -> bool:
+def gold_spans(question: dict, texts: dict[str, str]) -> list[tuple[int, int]]:
+    """Where the question's gold strings sit in its document (none for an unanswerable question)."""
+    text = texts.get(question.get("doc") or "", "")
+    return [(text.find(g), text.find(g) + len(g)) for g in question.get("gold") or [] if text.find(g) >= 0]
+
+
+def hits(doc: str, a: int, b: int, q_doc: str, spans: list[tuple[int, int]]) -> bool:
     if doc != q_doc:
         return False
     return any(min(b, e) - max(a, s) > 0 and min(b, e) - max(a, s) >= 0.5 * min(e - s, b - a) for s, e in spans)
@@ -51,14 +57,13 @@ def score(questions: list[dict], answers: list[Answer], texts: dict[str, str]) -
             rows[k].abstained += a.abstained
         if unanswerable:
             continue
-        text = texts.get(q["doc"], "")
-        spans = [(text.find(g), text.find(g) + len(g)) for g in q["gold"] if text.find(g) >= 0]
+        spans = gold_spans(q, texts)
         rank = next(
             (i + 1 for i, c in enumerate(a.citations[:10])
-             if c.end - c.start <= MAX_CITATION and _hits(c.doc, c.start, c.end, q["doc"], spans)),
+             if c.end - c.start <= MAX_CITATION and hits(c.doc, c.start, c.end, q["doc"], spans)),
             None,
         )
-        ans = a.answer is not None and _hits(a.answer.doc, a.answer.start, a.answer.end, q["doc"], spans)
+        ans = a.answer is not None and hits(a.answer.doc, a.answer.start, a.answer.end, q["doc"], spans)
         for k in keys:
             r = rows[k]
             r.hit1 += rank == 1

@@ -1,4 +1,4 @@
-"""Fusion of ranked lists from the dense and lexical retrievers."""
+"""Fusion of ranked lists from the dense and lexical retrievers: reciprocal rank or weighted scores."""
 
 from __future__ import annotations
 
@@ -31,3 +31,10 @@ def weighted(score_lists: list[dict[int, float]], weights: list[float]) -> dict[
         for i, s in zip(ids, norm, strict=True):
             fused[i] = fused.get(i, 0.0) + w * float(s)
     return fused
+
+
+def list_weights(kinds: list[str], dense_weight: float, coverage: float) -> list[float]:
+    """Each list's weight in fusion: a question the corpus vocabulary barely knows (Russian, foreign) leans on the
+    multilingual embedder, so the lexical lists weigh less the fewer of its words the corpus knows."""
+    lexical = (1 - dense_weight) * min(1.0, 0.25 + coverage)
+    return [dense_weight if kind == "dense" else lexical for kind in kinds]

@@ -53,6 +53,13 @@ class IndexSettings(BaseSettings):
     candidates: int = Field(60, description="Candidates taken from each retriever before fusion.")
     fusion: Literal["rrf", "weighted"] = Field("rrf", description="How dense and lexical lists are fused.")
     rrf_k: int = Field(10, description="Reciprocal-rank-fusion constant.")
+    ranking: Literal["learned", "rrf"] = Field(
+        "learned",
+        description="'learned': the answer model beside the index (`python -m index train`) reorders the fused "
+        "chunks, chooses the answering sentence and abstains by a calibrated probability; 'rrf': fusion, the "
+        "hand-weighted sentence choice and the hand rules (the baseline it is compared with).",
+    )
+    answer_chunks: int = Field(3, ge=1, description="The answering sentence is looked for in this many top chunks.")
     dense_weight: float = Field(0.5, description="Weight of the dense lists in fusion (lexical lists get 1 - it).")
     reranker: str = Field("", description="Optional reranker stage: '' = off, 'st:<cross-encoder id or path>'.")
     rerank_depth: int = Field(20, ge=1, description="Fused passages the reranker rescores.")
@@ -65,12 +72,12 @@ class IndexSettings(BaseSettings):
         "up to this length.",
     )
     abstain_below: float = Field(
-        0.47, description="Abstain below this answer confidence (fitted on dev: no answerable question abstains)."
+        0.47, description="JAUAP_RANKING=rrf only: abstain below this hand-weighted answer confidence."
     )
     abstain_concepts_below: float = Field(
         0.213,
-        description="Abstain when no sentence of the answering passages reaches this cosine with the question's "
-        "sparse (latent-concept) terms; needs the sparse head. Fitted on dev (README, Quality).",
+        description="When no sentence of the answering passages reaches this cosine with the question's sparse "
+        "(latent-concept) terms, an abstention is explained as 'concept missing' (JAUAP_RANKING=rrf: it abstains).",
     )
     max_question_chars: int = Field(1000, description="Longer questions are rejected with a clear error.")
     curated_file: Path = Field(

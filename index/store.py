@@ -74,8 +74,9 @@ def corpus_hash(documents: list[Document]) -> str:
     return h.hexdigest()[:16]
 
 
-def write_index(index_dir: Path, stored: StoredIndex) -> Path:
-    """Write a new version beside `index_dir` and switch the link to it atomically."""
+def write_index(index_dir: Path, stored: StoredIndex, extra: dict[str, str] | None = None) -> Path:
+    """Write a new version beside `index_dir` and switch the link to it atomically. `extra`: more files of the
+    version (name → text), such as the answer model fitted for it."""
     index_dir = index_dir.absolute()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     # sortable by time to the nanosecond; the uuid keeps builds apart even when the clock does not
@@ -98,6 +99,8 @@ def write_index(index_dir: Path, stored: StoredIndex) -> Path:
         sparse.save_npz(tmp / "units-sparse.npz", stored.unit_sparse)
     if stored.chunk_ngrams is not None:
         stored.chunk_ngrams.save(tmp / "lexical-ngrams")
+    for name, text in (extra or {}).items():
+        (tmp / name).write_text(text, encoding="utf-8")
     (tmp / MANIFEST).write_text(json.dumps(asdict(stored.manifest), ensure_ascii=False, indent=2), encoding="utf-8")
     tmp.rename(version)
     if index_dir.exists() and not index_dir.is_symlink():

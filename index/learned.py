@@ -1,0 +1,216 @@
+"""The fitted answer model: a learned chunk ranker, a learned answer-sentence choice and a calibrated abstention.
+
+One JSON file (`answer-model.json`) holds all three, beside the index manifest it was fitted for. The two rankers are
+LightGBM lambdarank models (stored as LightGBM's own text format); abstention is a logistic regression, whose
+probability that the chosen sentence answers is thresholded where cross-validation on the train set kept wrong
+refusals at most 5 %. `python -m index train` fits it (`training.py`); the file shipped in `index/trained/` was
+fitted on the train set and is copied into every index it matches.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import lightgbm as lgb
+import numpy as np
+
+from .answer import Asks, ScoredSpan, UnitCandidate, confidence, score_units
+from .errors import JauapError
+from .features import FEATURES_VERSION, abstain_features, ranker_features, span_features, unit_concepts
+from .models import AbstainReason
+from .ranking import Ranked
+from .retrievers import Candidates, QuestionContext
+from .settings import IndexSettings
+from .store import StoredIndex
+
+if TYPE_CHECKING:
+    from .service import QAService, Retrieval
+
+log = logging.getLogger(__name__)
+
+MODEL_FILE = "answer-model.json"
+BUNDLED = Path(__file__).parent / "trained" / MODEL_FILE
+
+
+class ModelMismatchError(JauapError):
+    def __init__(self, path: object, why: str) -> None:
+        super().__init__(
+            f"The answer model {path} was fitted for another index ({why}). Fit it for this one with: "
+            f"python -m index train --index <index dir>, or set JAUAP_RANKING=rrf to answer without it."
+        )
+
+
+def index_key(index: StoredIndex) -> dict:
+    """What a model's features mean depends on: the embedder, the chunker and analyser, the lists the index has."""
+    m = index.manifest
+    return {
+        "embedder": m.embedder, "chunker": m.chunker, "analyser": m.analyser, "stem_prefix": m.stem_prefix,
+        "char_ngram": m.char_ngram, "sparse": index.unit_sparse is not None, "features": FEATURES_VERSION,
+    }
+
+
+@dataclass(frozen=True)
+class Decision:
+    best: ScoredSpan | None
+    probability: float  # that the chosen sentence answers the question
+    reason: AbstainReason | None
+
+
+class LearnedRanker:
+    """Reorders the first `pool` fused chunks by a lambdarank model over `features.RANKER`."""
+
+    def __init__(self, booster: lgb.Booster, pool: int) -> None:
+        self.booster = booster
+        self.pool = pool
+
+    def features(self, service: QAService, ctx: QuestionContext, lists: list[Candidates], fused: Ranked):
+        pool = fused.ids[: self.pool]
+        units = np.r_[tuple(service.layout.of(i) for i in pool)] if pool else np.zeros(0, int)
+        concepts = unit_concepts(ctx.terms, service.index.unit_sparse, service.unit_sparse_norms, units)
+        asks = Asks.of(ctx.query.text, ctx.query.long_forms)
+        return ranker_features(
+            ctx, lists, fused, pool, service.index.chunks, service.facts, service.layout, service.idf, concepts, asks
+        )
+
+    def scores(self, service: QAService, ctx: QuestionContext, lists: list[Candidates], fused: Ranked) -> np.ndarray:
+        return predict(self.booster, self.features(service, ctx, lists, fused))
+
+
+def predict(booster: lgb.Booster, x: np.ndarray) -> np.ndarray:
+    return booster.predict(x, num_threads=1) if len(x) else np.zeros(0)
+
+
+@dataclass(frozen=True)
+class Abstainer:
+    """Logistic regression on standardised `features.ABSTAIN`; abstain below `threshold`."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    threshold: float
+
+    def probability(self, x: np.ndarray) -> float:
+        z = float(((x[0] - self.mean) / self.scale) @ self.coef + self.intercept)
+        return 1 / (1 + np.exp(-z))
+
+    def to_dict(self) -> dict:
+        return {
+            "mean": self.mean.tolist(), "scale": self.scale.tolist(), "coef": self.coef.tolist(),
+            "intercept": self.intercept, "threshold": self.threshold,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Abstainer:
+        arr = {k: np.array(d[k], np.float64) for k in ("mean", "scale", "coef")}
+        return cls(**arr, intercept=float(d["intercept"]), threshold=float(d["threshold"]))
+
+
+@dataclass
+class SpanCandidates:
+    units: list[UnitCandidate]
+    concepts: np.ndarray
+    x: np.ndarray
+
+
+def span_candidates(service: QAService, r: Retrieval, asks: Asks) -> SpanCandidates:
+    """The units of the top chunks as the learned sentence choice reads them."""
+    q = r.query
+    top = [h.chunk for h in r.hits[: service.settings.answer_chunks]]
+    sims = [r.ctx.unit_sims[service.layout.of(c.id)] for c in top]
+    units = score_units(
+        top, service.texts, sims, list(q.own_tokens), q.numbers, service.idf, service.index.lexical.prefix, asks,
+        synonyms=q.synonyms,
+    )
+    unit_ids = np.r_[tuple(service.layout.of(c.id) for c in top)] if top else np.zeros(0, int)
+    concepts = unit_concepts(r.ctx.terms, service.index.unit_sparse, service.unit_sparse_norms, unit_ids)
+    chunk_scores = [h.score for h in r.hits[: len(top)]]
+    return SpanCandidates(units, concepts, span_features(r.ctx, units, chunk_scores, concepts, asks))
+
+
+class AnswerModel:
+    def __init__(self, meta: dict, ranker: lgb.Booster, span: lgb.Booster, abstainer: Abstainer) -> None:
+        self.meta = meta
+        self.ranker = LearnedRanker(ranker, int(meta["pool"]))
+        self.span = span
+        self.abstainer = abstainer
+
+    def answer(self, service: QAService, r: Retrieval, asks: Asks) -> Decision:
+        cands = span_candidates(service, r, asks)
+        if not cands.units:
+            return Decision(None, 0.0, "no_passages")
+        h = max(cands.units, key=lambda u: u.score)
+        heuristic = ScoredSpan(h.span, h.score, h.similarity, h.overlap)
+        scores = predict(self.span, cands.x)
+        chosen = int(np.argmax(scores))
+        u = cands.units[chosen]
+        best = ScoredSpan(u.span, float(scores[chosen]), u.similarity, u.overlap)
+        conf = heuristic_confidence(service, r, heuristic)
+        x = abstain_features(r.ctx, r.lists, r.ranked, cands.units, scores, chosen, cands.concepts, conf, asks)
+        p = round(self.abstainer.probability(x), 4)
+        if service.unknown_figure(r):
+            return Decision(best, p, "unknown_figure")
+        if p < self.abstainer.threshold:
+            return Decision(best, p, service.explain(r, asks, best, float(cands.concepts.max(initial=0.0))))
+        return Decision(best, p, None)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                **self.meta, "ranker": self.ranker.booster.model_to_string(),
+                "span": self.span.model_to_string(), "abstainer": self.abstainer.to_dict(),
+            },
+            ensure_ascii=False, indent=1, sort_keys=True,
+        )
+
+    @classmethod
+    def read(cls, path: Path) -> AnswerModel:
+        try:
+            d = json.loads(path.read_text(encoding="utf-8"))
+            ranker = lgb.Booster(model_str=d.pop("ranker"))
+            span = lgb.Booster(model_str=d.pop("span"))
+            abstainer = Abstainer.from_dict(d.pop("abstainer"))
+        except (OSError, ValueError, KeyError, lgb.basic.LightGBMError) as exc:
+            msg = f"The answer model {path} is unreadable ({exc}). Fit it again: python -m index train"
+            raise JauapError(msg) from exc
+        return cls(d, ranker, span, abstainer)
+
+
+def heuristic_confidence(service: QAService, r: Retrieval, best: ScoredSpan | None) -> float:
+    """The older hand-weighted confidence (closeness of the top chunk's best sentence, words, coverage): one of the
+    abstention model's inputs."""
+    top_dense = float(max(r.ctx.unit_sims[service.layout.of(r.hits[0].chunk.id)].max(initial=-1.0), 0.0))
+    return confidence(top_dense, best.overlap if best else 0.0, r.query.coverage)
+
+
+def load_answer_model(index: StoredIndex, settings: IndexSettings) -> AnswerModel | None:
+    """The model beside the index manifest; checked against the index it is loaded for."""
+    if settings.ranking != "learned":
+        return None
+    path = index.path / MODEL_FILE
+    if not path.exists():
+        log.warning("no answer model in %s: ranking by fusion only (python -m index train fits one)", index.path)
+        return None
+    model = AnswerModel.read(path)
+    key = index_key(index)
+    if model.meta.get("index") != key:
+        diff = sorted(k for k in key if model.meta.get("index", {}).get(k) != key[k])
+        raise ModelMismatchError(path, "differs in " + ", ".join(diff))
+    return model
+
+
+def answer_model_for(index: StoredIndex, previous: Path) -> dict[str, str]:
+    """The model a new index version starts with: the one beside the version it replaces, else the shipped one,
+    when either was fitted for an index like it (same embedder, chunker, analyser and lists); none otherwise."""
+    for path in (previous / MODEL_FILE, BUNDLED):
+        try:
+            text = path.read_text(encoding="utf-8")
+            if json.loads(text).get("index") == index_key(index):
+                return {MODEL_FILE: text}
+        except (OSError, ValueError):
+            continue
+    return {}

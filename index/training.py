@@ -1,0 +1,236 @@
+"""Fitting the answer model on question sets with gold spans — `python -m index train` and the cross-validation of
+`python -m index eval --cv`.
+
+The three stages are fitted in order, each on what the previous one gives questions it has not seen: the sentence
+choice learns from the chunks an out-of-fold ranker put on top, and abstention from out-of-fold rankings and
+sentences, so that their inputs look at training time as they will on a new question. Folds keep the typed variants
+of one question (`base`) together: a Latin or plain-keyboard twin in another fold would leak its answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import lightgbm as lgb
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from .answer import Asks
+from .errors import JauapError
+from .evaluate import Row, gold_spans, hits, score
+from .features import ABSTAIN, FEATURES_VERSION, RANKER, SPAN
+from .learned import Abstainer, AnswerModel, LearnedRanker, heuristic_confidence, index_key, predict, span_candidates
+from .models import Answer
+from .ranking import Ranked, fuse
+from .retrievers import Candidates, QuestionContext
+from .service import QAService, Retrieval
+
+log = logging.getLogger(__name__)
+
+SEED = 13
+FOLDS = 5
+POOL = 40  # fused chunks the ranker reorders
+MAX_WRONG_REFUSALS = 0.04  # out-of-fold, on the train set: a margin under the 5 % goal
+BOOST = {
+    "objective": "lambdarank", "learning_rate": 0.05, "num_leaves": 7, "min_data_in_leaf": 20,
+    "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
+    "deterministic": True, "force_row_wise": True, "num_threads": 1, "verbose": -1,
+}
+ROUNDS = 150
+
+
+@dataclass
+class Item:
+    """One question, analysed, encoded and retrieved once; its gold spans and the ranker's view of its pool."""
+
+    question: dict
+    group: str
+    spans: list[tuple[int, int]]
+    ctx: QuestionContext
+    lists: list[Candidates]
+    fused: Ranked
+    x_rank: np.ndarray
+    y_rank: np.ndarray
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.spans)
+
+    @property
+    def asks(self) -> Asks:
+        return Asks.of(self.ctx.query.text, self.ctx.query.long_forms)
+
+
+def collect(service: QAService, questions: list[dict]) -> list[Item]:
+    """Encode and retrieve every question once (`service` without a model: fused lists)."""
+    probe = LearnedRanker(None, POOL)  # type: ignore[arg-type]  # only its features are used
+    items = []
+    for q in questions:
+        ctx = service.context(q["question"])
+        lists = [r.search(ctx, service.settings.candidates) for r in service.retrievers]
+        fused = fuse(lists, ctx.query.coverage, service.settings)
+        spans = gold_spans(q, service.texts)
+        x = probe.features(service, ctx, lists, fused)
+        chunks = service.index.chunks
+        y = np.array([hits(chunks[i].doc, chunks[i].start, chunks[i].end, q.get("doc"), spans)
+                      for i in fused.ids[:POOL]], np.float64)
+        items.append(Item(q, str(q.get("base") or q["id"]), spans, ctx, lists, fused, x, y))
+    return items
+
+
+def folds_of(items: list[Item], k: int = FOLDS) -> np.ndarray:
+    """A fold per item, by a hash of its group: stable whatever the order or the other items."""
+    return np.array([int(hashlib.sha256(f"{SEED}:{it.group}".encode()).hexdigest(), 16) % k for it in items])
+
+
+def _fit_rank(xs: list[np.ndarray], ys: list[np.ndarray], names: list[str]) -> lgb.Booster:
+    keep = [(x, y) for x, y in zip(xs, ys, strict=True) if len(y) and y.max() > 0]  # no positive: nothing to learn
+    if not keep:
+        raise JauapError("No question of these sets finds its gold passage in this index: nothing to fit on.")
+    data = lgb.Dataset(
+        np.vstack([x for x, _ in keep]), np.concatenate([y for _, y in keep]), group=[len(y) for _, y in keep],
+        feature_name=names, free_raw_data=False,
+    )
+    return lgb.train({**BOOST, "seed": SEED}, data, num_boost_round=ROUNDS)
+
+
+@dataclass
+class SpanRows:
+    retrieval: Retrieval
+    x: np.ndarray
+    y: np.ndarray
+    cands: object
+
+
+def _span_rows(service: QAService, item: Item, ranker: lgb.Booster) -> SpanRows:
+    r = service.assemble(item.ctx, item.lists, LearnedRanker(ranker, POOL))
+    cands = span_candidates(service, r, item.asks)
+    y = np.array([hits(u.span.doc, u.span.start, u.span.end, item.question.get("doc"), item.spans)
+                  for u in cands.units], np.float64)
+    return SpanRows(r, cands.x, y, cands)
+
+
+def _abstain_row(service: QAService, item: Item, rows: SpanRows, span: lgb.Booster) -> tuple[np.ndarray, bool, bool]:
+    """(features, the chosen sentence answers, the one general rule refuses)."""
+    from .answer import ScoredSpan
+
+    cands = rows.cands
+    if not cands.units:
+        return np.zeros((1, len(ABSTAIN))), False, False
+    scores = predict(span, cands.x)
+    chosen = int(np.argmax(scores))
+    h = max(cands.units, key=lambda u: u.score)
+    conf = heuristic_confidence(service, rows.retrieval, ScoredSpan(h.span, h.score, h.similarity, h.overlap))
+    x = _abstain_x(rows, scores, chosen, conf, item)
+    return x, bool(rows.y[chosen]), service.unknown_figure(rows.retrieval)
+
+
+def _abstain_x(rows: SpanRows, scores: np.ndarray, chosen: int, conf: float, item: Item) -> np.ndarray:
+    from .features import abstain_features
+
+    r, c = rows.retrieval, rows.cands
+    return abstain_features(r.ctx, r.lists, r.ranked, c.units, scores, chosen, c.concepts, conf, item.asks)
+
+
+def _fit_abstainer(x: np.ndarray, y: np.ndarray) -> Abstainer:
+    """Logistic regression on standardised features (threshold set by the caller); a constant when `y` has one
+    class (a fold of a tiny set)."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    if len(np.unique(y)) < 2:
+        p = float(np.clip(y.mean() if len(y) else 0.5, 0.01, 0.99))
+        return Abstainer(mean, scale, np.zeros(x.shape[1]), float(np.log(p / (1 - p))), 0.0)
+    lr = LogisticRegression(C=0.5, max_iter=2000).fit((x - mean) / scale, y)
+    return Abstainer(mean, scale, lr.coef_[0].astype(np.float64), float(lr.intercept_[0]), 0.0)
+
+
+def fit(service: QAService, items: list[Item], progress: Callable[[str], None] = log.info) -> AnswerModel:
+    """The three stages on `items`, each fed out-of-fold outputs of the one before (see the module docstring)."""
+    fold = folds_of(items)
+    progress(f"ranker: {FOLDS} out-of-fold fits and the final one on {len(items)} questions")
+    oof_rank: list[lgb.Booster | None] = [None] * len(items)
+    for f in range(FOLDS):
+        inside = [i for i in range(len(items)) if fold[i] != f]
+        booster = _fit_rank([items[i].x_rank for i in inside], [items[i].y_rank for i in inside], RANKER)
+        for i in np.flatnonzero(fold == f):
+            oof_rank[i] = booster
+    ranker = _fit_rank([it.x_rank for it in items], [it.y_rank for it in items], RANKER)
+    progress("answer sentence: candidates from out-of-fold rankings")
+    span_rows = [_span_rows(service, it, oof_rank[i]) for i, it in enumerate(items)]
+    oof_span: list[lgb.Booster | None] = [None] * len(items)
+    for f in range(FOLDS):
+        inside = [i for i in range(len(items)) if fold[i] != f]
+        booster = _fit_rank([span_rows[i].x for i in inside], [span_rows[i].y for i in inside], SPAN)
+        for i in np.flatnonzero(fold == f):
+            oof_span[i] = booster
+    span = _fit_rank([r.x for r in span_rows], [r.y for r in span_rows], SPAN)
+    progress("abstention: out-of-fold sentences, probabilities and the threshold")
+    rows = [_abstain_row(service, it, span_rows[i], oof_span[i]) for i, it in enumerate(items)]
+    x = np.vstack([r[0] for r in rows])
+    y = np.array([r[1] for r in rows], np.float64)
+    rule = np.array([r[2] for r in rows])
+    answerable = np.array([it.answerable for it in items])
+    oof_p = np.zeros(len(items))
+    for f in range(FOLDS):
+        inside, out = fold != f, fold == f
+        if out.any():
+            model = _fit_abstainer(x[inside], y[inside])
+            oof_p[out] = [model.probability(x[i : i + 1]) for i in np.flatnonzero(out)]
+    threshold = choose_threshold(oof_p, answerable, rule)
+    abstainer = replace(_fit_abstainer(x, y), threshold=threshold)
+    refused = (oof_p < threshold) | rule
+    meta = {
+        "format": 1, "features": FEATURES_VERSION, "index": index_key(service.index), "pool": POOL, "seed": SEED,
+        "trained_on": {"questions": len(items), "answerable": int(answerable.sum())},
+        "out_of_fold": {
+            "wrongly_abstained": round(float(refused[answerable].mean()), 4),
+            "unanswerable_abstained": round(float(refused[~answerable].mean()), 4) if (~answerable).any() else None,
+        },
+    }
+    return AnswerModel(meta, ranker, span, abstainer)
+
+
+def choose_threshold(
+    p: np.ndarray, answerable: np.ndarray, rule: np.ndarray, budget: float = MAX_WRONG_REFUSALS
+) -> float:
+    """The highest probability threshold whose refusals of answerable questions (the rule's included) stay within
+    `budget`: as many unanswerable questions refused as that allows."""
+    best = 0.0
+    for t in np.unique(np.round(p, 4)):
+        refused = ((p < t) | rule)[answerable]
+        if refused.mean() <= budget:
+            best = max(best, float(t))
+    return best
+
+
+def answers_with(service: QAService, model: AnswerModel, questions: list[dict]) -> list[Answer]:
+    previous = service.model
+    service.model = model
+    try:
+        return [service.ask(q["question"]) for q in questions]
+    finally:
+        service.model = previous
+
+
+def cross_validate(service: QAService, items: list[Item], progress: Callable[[str], None] = log.info) -> list[dict]:
+    """Per fold: fit on the other folds, answer the held-out questions; the metrics of each fold."""
+    fold = folds_of(items)
+    out = []
+    for f in range(FOLDS):
+        progress(f"fold {f + 1}/{FOLDS}")
+        model = fit(service, [it for i, it in enumerate(items) if fold[i] != f], progress=lambda _: None)
+        held = [it.question for i, it in enumerate(items) if fold[i] == f]
+        rows = score(held, answers_with(service, model, held), service.texts)
+        out.append(summary(rows))
+    return out
+
+
+def summary(rows: dict[str, Row]) -> dict[str, float]:
+    all_, un = rows.get("ALL", Row()).as_dict(), rows.get("unanswerable", Row()).as_dict()
+    return {
+        "hit@1": all_["hit@1"], "hit@5": all_["hit@5"], "mrr@10": all_["mrr@10"], "answer@1": all_["answer@1"],
+        "unanswerable abstained": un["abstained"], "wrongly abstained": all_["abstained"],
+    }
