@@ -188,7 +188,7 @@ def _fitting_service(index: Path | None):
     from .service import build_service
 
     _service(index)  # builds the default index when there is none
-    return build_service(_settings(index).model_copy(update={"ranking": "rrf"}))
+    return build_service(_settings(index).model_copy(update={"answer_model": False}))
 
 
 def _cross_validate(index: Path | None, sets: list[Path]) -> list[dict]:
@@ -196,8 +196,17 @@ def _cross_validate(index: Path | None, sets: list[Path]) -> list[dict]:
     from .training import collect, cross_validate
 
     service = _fitting_service(index)
-    questions = [q for p in dict.fromkeys(sets) if p.is_file() for q in load_questions(p)]
+    questions = _about(service, [q for p in dict.fromkeys(sets) if p.is_file() for q in load_questions(p)])
+    if sum(bool(q.get("gold")) for q in questions) < 20:
+        err.print("cross-validation skipped: fewer than 20 of the question sets' answers are in this index")
+        return []
     return cross_validate(service, collect(service, questions), progress=lambda m: err.print(f"cross-validation: {m}"))
+
+
+def _about(service, questions: list[dict]) -> list[dict]:
+    """The questions about this index's documents (and the unanswerable ones): a set written for another corpus
+    would otherwise count as unanswerable here."""
+    return [q for q in questions if not q.get("gold") or q.get("doc") in service.texts]
 
 
 @app.command()
@@ -208,6 +217,9 @@ def train(
     index: IndexOpt = None,
     bundle: Annotated[
         bool, typer.Option(help="Also write the model as the one shipped with Jauap (index/trained/).")
+    ] = False,
+    ranker: Annotated[
+        bool, typer.Option(help="Fit a learned chunk ranker too (off: cross-validation shows fusion ranks better).")
     ] = False,
 ) -> None:
     """Fit the answer model (ranker, answer sentence, abstention) on train questions; write it beside the index."""
@@ -222,8 +234,8 @@ def train(
         if not p.is_file():
             raise JauapError(f"No question file at {p}.")
     service = _fitting_service(index)
-    items = collect(service, [q for p in sets for q in load_questions(p)])
-    model = fit(service, items, progress=lambda m: err.print(f"fitting {m}"))
+    items = collect(service, _about(service, [q for p in sets for q in load_questions(p)]))
+    model = fit(service, items, progress=lambda m: err.print(f"fitting {m}"), rank=ranker)
     out = service.index.path / MODEL_FILE
     text = model.to_json()
     out.write_text(text, encoding="utf-8")

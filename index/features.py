@@ -35,7 +35,8 @@ SPAN = [
 ]
 ABSTAIN = [
     "rank_top", "rank_margin", "span_top", "span_margin", "sim", "overlap", "concept", "concept_top3",
-    "dense_top", "unit_top", "bm25_top_rel", "no_amount", "defines", "heuristic_conf", *QUESTION,
+    "dense_top", "unit_top", "bm25_top_rel", "no_amount", "defines", "heuristic_conf", "missing_idf_max",
+    "missing_share", "missing_share_top1", *QUESTION,
 ]
 
 
@@ -174,6 +175,25 @@ def span_features(
     return np.array(rows, dtype=np.float64)
 
 
+def missing_terms(
+    ctx: QuestionContext, top_keys: list[frozenset[str]], idf: dict[str, float]
+) -> tuple[float, float, float]:
+    """The question's words that the answering chunks lack: the rarest one's IDF, and the IDF-weighted share missing
+    from all of them and from the first. A near-miss question names the thing the documents do not give (a fee,
+    the hours, a name) beside words they do."""
+    q = [t for t in dict.fromkeys(ctx.query.own_tokens) if len(t) >= 3 and t in idf]
+    if not q or not top_keys:
+        return 0.0, 0.0, 0.0
+    weight = {t: idf[t] for t in q}
+    total = sum(weight.values())
+    anywhere = frozenset().union(*top_keys)
+    missing = [t for t in q if t not in anywhere]
+    return (
+        max((weight[t] for t in missing), default=0.0), sum(weight[t] for t in missing) / total,
+        sum(weight[t] for t in q if t not in top_keys[0]) / total,
+    )
+
+
 def abstain_features(
     ctx: QuestionContext,
     lists: list[Candidates],
@@ -183,9 +203,11 @@ def abstain_features(
     chosen: int,
     concepts: np.ndarray,
     heuristic_conf: float,
+    missing: tuple[float, float, float],
     asks: Asks,
 ) -> np.ndarray:
-    """One row for the question (`ABSTAIN` columns): how clearly the chunk and the sentence won, and how close."""
+    """One row for the question (`ABSTAIN` columns): how clearly the chunk and the sentence won, how close they
+    are, and which of the question's words the answering chunks lack (`missing_terms`)."""
     top = [ranked.scores[i] for i in ranked.ids[:2]] + [0.0, 0.0]
     order = np.sort(span_scores)[::-1] if len(span_scores) else np.zeros(1)
     u = units[chosen] if units else None
@@ -205,6 +227,6 @@ def abstain_features(
         top[0], top[0] - top[1], float(order[0]), float(order[0] - (order[1] if len(order) > 1 else order[0] - 1)),
         u.similarity if u else 0.0, u.overlap if u else 0.0, float(concepts[chosen]) if u else 0.0,
         float(concepts.max(initial=0.0)), top_of("dense_chunks"), top_of("dense_units"), bm25_rel, no_amount,
-        float(bool(u and u.defines)), heuristic_conf, *question_features(ctx, asks),
+        float(bool(u and u.defines)), heuristic_conf, *missing, *question_features(ctx, asks),
     ]
     return np.array([row], dtype=np.float64)

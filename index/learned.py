@@ -20,7 +20,7 @@ import numpy as np
 
 from .answer import Asks, ScoredSpan, UnitCandidate, confidence, score_units
 from .errors import JauapError
-from .features import FEATURES_VERSION, abstain_features, ranker_features, span_features, unit_concepts
+from .features import FEATURES_VERSION, abstain_features, missing_terms, ranker_features, span_features, unit_concepts
 from .models import AbstainReason
 from .ranking import Ranked
 from .retrievers import Candidates, QuestionContext
@@ -40,7 +40,7 @@ class ModelMismatchError(JauapError):
     def __init__(self, path: object, why: str) -> None:
         super().__init__(
             f"The answer model {path} was fitted for another index ({why}). Fit it for this one with: "
-            f"python -m index train --index <index dir>, or set JAUAP_RANKING=rrf to answer without it."
+            f"python -m index train --index <index dir>, or set JAUAP_ANSWER_MODEL=false to answer without it."
         )
 
 
@@ -133,9 +133,10 @@ def span_candidates(service: QAService, r: Retrieval, asks: Asks) -> SpanCandida
 
 
 class AnswerModel:
-    def __init__(self, meta: dict, ranker: lgb.Booster, span: lgb.Booster, abstainer: Abstainer) -> None:
+    def __init__(self, meta: dict, ranker: lgb.Booster | None, span: lgb.Booster, abstainer: Abstainer) -> None:
         self.meta = meta
-        self.ranker = LearnedRanker(ranker, int(meta["pool"]))
+        # None: the fused ranking stands (a learned one is kept only where cross-validation shows it helps)
+        self.ranker = LearnedRanker(ranker, int(meta["pool"])) if ranker is not None else None
         self.span = span
         self.abstainer = abstainer
 
@@ -150,7 +151,10 @@ class AnswerModel:
         u = cands.units[chosen]
         best = ScoredSpan(u.span, float(scores[chosen]), u.similarity, u.overlap)
         conf = heuristic_confidence(service, r, heuristic)
-        x = abstain_features(r.ctx, r.lists, r.ranked, cands.units, scores, chosen, cands.concepts, conf, asks)
+        missing = missing_terms(r.ctx, [service.facts.keys[h.chunk.id] for h in r.hits[:3]], service.idf)
+        x = abstain_features(
+            r.ctx, r.lists, r.ranked, cands.units, scores, chosen, cands.concepts, conf, missing, asks
+        )
         p = round(self.abstainer.probability(x), 4)
         if service.unknown_figure(r):
             return Decision(best, p, "unknown_figure")
@@ -161,7 +165,7 @@ class AnswerModel:
     def to_json(self) -> str:
         return json.dumps(
             {
-                **self.meta, "ranker": self.ranker.booster.model_to_string(),
+                **self.meta, "ranker": self.ranker.booster.model_to_string() if self.ranker else None,
                 "span": self.span.model_to_string(), "abstainer": self.abstainer.to_dict(),
             },
             ensure_ascii=False, indent=1, sort_keys=True,
@@ -171,7 +175,8 @@ class AnswerModel:
     def read(cls, path: Path) -> AnswerModel:
         try:
             d = json.loads(path.read_text(encoding="utf-8"))
-            ranker = lgb.Booster(model_str=d.pop("ranker"))
+            ranker_text = d.pop("ranker")
+            ranker = lgb.Booster(model_str=ranker_text) if ranker_text else None
             span = lgb.Booster(model_str=d.pop("span"))
             abstainer = Abstainer.from_dict(d.pop("abstainer"))
         except (OSError, ValueError, KeyError, lgb.basic.LightGBMError) as exc:
@@ -189,7 +194,7 @@ def heuristic_confidence(service: QAService, r: Retrieval, best: ScoredSpan | No
 
 def load_answer_model(index: StoredIndex, settings: IndexSettings) -> AnswerModel | None:
     """The model beside the index manifest; checked against the index it is loaded for."""
-    if settings.ranking != "learned":
+    if not settings.answer_model:
         return None
     path = index.path / MODEL_FILE
     if not path.exists():

@@ -53,11 +53,11 @@ class IndexSettings(BaseSettings):
     candidates: int = Field(60, description="Candidates taken from each retriever before fusion.")
     fusion: Literal["rrf", "weighted"] = Field("rrf", description="How dense and lexical lists are fused.")
     rrf_k: int = Field(10, description="Reciprocal-rank-fusion constant.")
-    ranking: Literal["learned", "rrf"] = Field(
-        "learned",
-        description="'learned': the answer model beside the index (`python -m index train`) reorders the fused "
-        "chunks, chooses the answering sentence and abstains by a calibrated probability; 'rrf': fusion, the "
-        "hand-weighted sentence choice and the hand rules (the baseline it is compared with).",
+    answer_model: bool = Field(
+        True,
+        description="Use the answer model fitted beside the index (`python -m index train`): the learned "
+        "answer-sentence choice, the calibrated abstention and, when it has one, the learned chunk ranker. Off: "
+        "fusion, the hand-weighted sentence choice and the hand rules (the baseline it is compared with).",
     )
     answer_chunks: int = Field(3, ge=1, description="The answering sentence is looked for in this many top chunks.")
     dense_weight: float = Field(0.5, description="Weight of the dense lists in fusion (lexical lists get 1 - it).")

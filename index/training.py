@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from .answer import Asks
 from .errors import JauapError
 from .evaluate import Row, gold_spans, hits, score
-from .features import ABSTAIN, FEATURES_VERSION, RANKER, SPAN
+from .features import ABSTAIN, FEATURES_VERSION, RANKER, SPAN, abstain_features, missing_terms
 from .learned import Abstainer, AnswerModel, LearnedRanker, heuristic_confidence, index_key, predict, span_candidates
 from .models import Answer
 from .ranking import Ranked, fuse
@@ -35,11 +35,11 @@ FOLDS = 5
 POOL = 40  # fused chunks the ranker reorders
 MAX_WRONG_REFUSALS = 0.04  # out-of-fold, on the train set: a margin under the 5 % goal
 BOOST = {
-    "objective": "lambdarank", "learning_rate": 0.05, "num_leaves": 7, "min_data_in_leaf": 20,
+    "objective": "lambdarank", "learning_rate": 0.05, "num_leaves": 3, "min_data_in_leaf": 20,
     "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
     "deterministic": True, "force_row_wise": True, "num_threads": 1, "verbose": -1,
 }
-ROUNDS = 150
+ROUNDS = 50
 
 
 @dataclass
@@ -105,8 +105,8 @@ class SpanRows:
     cands: object
 
 
-def _span_rows(service: QAService, item: Item, ranker: lgb.Booster) -> SpanRows:
-    r = service.assemble(item.ctx, item.lists, LearnedRanker(ranker, POOL))
+def _span_rows(service: QAService, item: Item, ranker: lgb.Booster | None) -> SpanRows:
+    r = service.assemble(item.ctx, item.lists, LearnedRanker(ranker, POOL) if ranker is not None else None)
     cands = span_candidates(service, r, item.asks)
     y = np.array([hits(u.span.doc, u.span.start, u.span.end, item.question.get("doc"), item.spans)
                   for u in cands.units], np.float64)
@@ -124,15 +124,10 @@ def _abstain_row(service: QAService, item: Item, rows: SpanRows, span: lgb.Boost
     chosen = int(np.argmax(scores))
     h = max(cands.units, key=lambda u: u.score)
     conf = heuristic_confidence(service, rows.retrieval, ScoredSpan(h.span, h.score, h.similarity, h.overlap))
-    x = _abstain_x(rows, scores, chosen, conf, item)
-    return x, bool(rows.y[chosen]), service.unknown_figure(rows.retrieval)
-
-
-def _abstain_x(rows: SpanRows, scores: np.ndarray, chosen: int, conf: float, item: Item) -> np.ndarray:
-    from .features import abstain_features
-
     r, c = rows.retrieval, rows.cands
-    return abstain_features(r.ctx, r.lists, r.ranked, c.units, scores, chosen, c.concepts, conf, item.asks)
+    missing = missing_terms(r.ctx, [service.facts.keys[h.chunk.id] for h in r.hits[:3]], service.idf)
+    x = abstain_features(r.ctx, r.lists, r.ranked, c.units, scores, chosen, c.concepts, conf, missing, item.asks)
+    return x, bool(rows.y[chosen]), service.unknown_figure(r)
 
 
 def _fit_abstainer(x: np.ndarray, y: np.ndarray) -> Abstainer:
@@ -147,17 +142,24 @@ def _fit_abstainer(x: np.ndarray, y: np.ndarray) -> Abstainer:
     return Abstainer(mean, scale, lr.coef_[0].astype(np.float64), float(lr.intercept_[0]), 0.0)
 
 
-def fit(service: QAService, items: list[Item], progress: Callable[[str], None] = log.info) -> AnswerModel:
-    """The three stages on `items`, each fed out-of-fold outputs of the one before (see the module docstring)."""
+def fit(
+    service: QAService, items: list[Item], progress: Callable[[str], None] = log.info, rank: bool = False,
+    label: str = "correct",
+) -> AnswerModel:
+    """The three stages on `items`, each fed out-of-fold outputs of the one before (see the module docstring).
+    `rank`: fit the chunk ranker too (else the fused ranking stands). `label`: what abstention predicts —
+    'correct' (the chosen sentence answers) or 'answerable' (the documents answer)."""
     fold = folds_of(items)
-    progress(f"ranker: {FOLDS} out-of-fold fits and the final one on {len(items)} questions")
     oof_rank: list[lgb.Booster | None] = [None] * len(items)
-    for f in range(FOLDS):
-        inside = [i for i in range(len(items)) if fold[i] != f]
-        booster = _fit_rank([items[i].x_rank for i in inside], [items[i].y_rank for i in inside], RANKER)
-        for i in np.flatnonzero(fold == f):
-            oof_rank[i] = booster
-    ranker = _fit_rank([it.x_rank for it in items], [it.y_rank for it in items], RANKER)
+    ranker = None
+    if rank:
+        progress(f"ranker: {FOLDS} out-of-fold fits and the final one on {len(items)} questions")
+        for f in range(FOLDS):
+            inside = [i for i in range(len(items)) if fold[i] != f]
+            booster = _fit_rank([items[i].x_rank for i in inside], [items[i].y_rank for i in inside], RANKER)
+            for i in np.flatnonzero(fold == f):
+                oof_rank[i] = booster
+        ranker = _fit_rank([it.x_rank for it in items], [it.y_rank for it in items], RANKER)
     progress("answer sentence: candidates from out-of-fold rankings")
     span_rows = [_span_rows(service, it, oof_rank[i]) for i, it in enumerate(items)]
     oof_span: list[lgb.Booster | None] = [None] * len(items)
@@ -170,9 +172,9 @@ def fit(service: QAService, items: list[Item], progress: Callable[[str], None] =
     progress("abstention: out-of-fold sentences, probabilities and the threshold")
     rows = [_abstain_row(service, it, span_rows[i], oof_span[i]) for i, it in enumerate(items)]
     x = np.vstack([r[0] for r in rows])
-    y = np.array([r[1] for r in rows], np.float64)
-    rule = np.array([r[2] for r in rows])
     answerable = np.array([it.answerable for it in items])
+    y = np.array([r[1] for r in rows] if label == "correct" else answerable, np.float64)
+    rule = np.array([r[2] for r in rows])
     oof_p = np.zeros(len(items))
     for f in range(FOLDS):
         inside, out = fold != f, fold == f
@@ -184,6 +186,7 @@ def fit(service: QAService, items: list[Item], progress: Callable[[str], None] =
     refused = (oof_p < threshold) | rule
     meta = {
         "format": 1, "features": FEATURES_VERSION, "index": index_key(service.index), "pool": POOL, "seed": SEED,
+        "abstention_label": label,
         "trained_on": {"questions": len(items), "answerable": int(answerable.sum())},
         "out_of_fold": {
             "wrongly_abstained": round(float(refused[answerable].mean()), 4),

@@ -25,7 +25,7 @@ def fitting(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("train")
     settings = IndexSettings(
         corpus_dir=DATA / "corpus", index_dir=tmp / "index", embedder="hash", curated_file=tmp / "curated.toml",
-        ranking="rrf", _env_file=None,
+        answer_model=False, _env_file=None,
     )
     build_index(settings)
     service = build_service(settings)
@@ -49,7 +49,7 @@ def test_a_fitted_model_beside_the_index_answers_and_abstains(fitting) -> None:
     settings, service, items = fitting
     model = fit(service, items)
     (service.index.path / "answer-model.json").write_text(model.to_json(), encoding="utf-8")
-    learned = build_service(settings.model_copy(update={"ranking": "learned"}))
+    learned = build_service(settings.model_copy(update={"answer_model": True}))
     assert learned.model is not None
     answer = learned.ask("Порталды күн сайын қанша азамат пайдаланады?")
     assert answer.citations and 0.0 <= answer.confidence <= 1.0
@@ -65,7 +65,7 @@ def test_a_model_fitted_for_another_index_is_refused_with_the_command_that_fixes
     (service.index.path / MODEL_FILE).write_text(json.dumps(meta), encoding="utf-8")
     try:
         with pytest.raises(ModelMismatchError, match="python -m index train"):
-            build_service(settings.model_copy(update={"ranking": "learned"}))
+            build_service(settings.model_copy(update={"answer_model": True}))
         # and a corrupt file says how to fit it again
         (service.index.path / MODEL_FILE).write_text("{not json", encoding="utf-8")
         with pytest.raises(Exception, match="python -m index train"):
