@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import pages
 from api.errors import install_error_handlers
+from api.live import LiveIndex, pin_file_digest
 from api.metrics import ApiMetrics
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.ratelimit import SlidingWindowLimiter, parse_rate
@@ -37,19 +38,35 @@ rate-limited by `JAUAP_RATE_LIMIT` (429 + `Retry-After`)."""
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    from index.service import build_service
-
+    state, settings = app.state, app.state.settings
     try:
-        app.state.service = await asyncio.to_thread(build_service, app.state.index_settings)
+        state.querylog = await asyncio.to_thread(
+            QueryLog, settings.querylog_path, settings.database_url, retention_days=settings.querylog_retention_days
+        )
+        state.live.on_switch.append(lambda service, version: _audit_pins(app, service, version))
+        await state.live.reload()
     except JauapError as exc:
         logger.critical("Cannot start the API: %s", exc)
+        if getattr(state, "querylog", None) is not None:
+            state.querylog.close()
         raise
-    app.state.querylog = QueryLog(app.state.settings.querylog_path)
-    logger.info("index loaded: %d documents", len(app.state.service.documents()))
+    logger.info("index %s loaded: %d documents", state.live.version, len(state.service.documents()))
+    watcher = (
+        asyncio.create_task(state.live.watch(settings.index_watch_seconds)) if settings.index_watch_seconds else None
+    )
     try:
         yield
     finally:
-        app.state.querylog.close()
+        if watcher is not None:
+            watcher.cancel()
+        state.querylog.close()
+
+
+def _audit_pins(app: FastAPI, service: object, version: str) -> None:
+    """Every index switch puts a set of curated pins live: record which (count, file digest, version)."""
+    curated = getattr(service, "curated", None)
+    digest = pin_file_digest(app.state.index_settings.curated_file)
+    app.state.querylog.audit_pins(index_version=version, pins=len(curated or ()), detail=digest)
 
 
 def create_app(settings: ApiSettings | None = None, index_settings: IndexSettings | None = None) -> FastAPI:
@@ -67,7 +84,7 @@ def create_app(settings: ApiSettings | None = None, index_settings: IndexSetting
     app.state.service = None
     app.state.answer_cache = None  # (service, AnswerCache), see api.deps.answer_cache
     app.state.metrics = ApiMetrics()
-    app.state.reload_lock = asyncio.Lock()
+    app.state.live = LiveIndex(app.state, index_settings)
     rate = parse_rate(settings.rate_limit)
     app.state.limiter = SlidingWindowLimiter(*rate) if rate else None
 

@@ -35,6 +35,26 @@ class ApiSettings(BaseSettings):
     querylog_path: Path = Field(
         PROJECT_ROOT / "artifacts" / "querylog.sqlite3", description="SQLite file of questions and feedback (redacted)."
     )
+    database_url: str = Field(
+        "",
+        description="postgresql://user:pass@host:5432/db to keep the query log, feedback and pin audit in PostgreSQL "
+        "(shared by every replica); '' = the SQLite file at JAUAP_QUERYLOG_PATH.",
+    )
+    querylog_retention_days: int = Field(
+        0, ge=0, description="Questions, feedback and audit rows older than this many days are deleted (0 = keep)."
+    )
+    redis_url: str = Field(
+        "",
+        description="redis://host:6379/0 to share rate limits, the answer cache, bot state and Telegram update "
+        "de-duplication between replicas; '' = in each process.",
+    )
+    answer_cache_ttl: int = Field(3600, ge=1, description="Seconds an answer stays in the shared (Redis) answer cache.")
+    index_watch_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="How often the API checks whether a new index version was published (the JAUAP_INDEX_DIR "
+        "link) and switches to it without a restart; 0 = only on POST /admin/reload.",
+    )
     admin_token: SecretStr = Field(
         SecretStr(""), description="Bearer token for /admin/reload and /admin/report; '' disables the admin endpoints."
     )

@@ -49,7 +49,15 @@ def main() -> int:
     except JauapError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    querylog = QueryLog(settings.querylog_path)
+    from ops.db import DatabaseError
+
+    try:
+        querylog = QueryLog(
+            settings.querylog_path, settings.database_url, retention_days=settings.querylog_retention_days
+        )
+    except DatabaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     try:
         asyncio.run(run_polling(settings, service, querylog))
     finally:

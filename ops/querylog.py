@@ -1,44 +1,36 @@
-"""SQLite store of asked questions and their feedback, written by a background thread off the request path."""
+"""The store of asked questions, their feedback and the curated-pin audit, written off the request path.
+
+One writer thread per process applies queued rows in batches through `ops.db` (SQLite by default, PostgreSQL when
+`JAUAP_DATABASE_URL` says so). When the database is down, batches go to a local spool (`ops.spool`) and are
+delivered when it is back: requests never wait on the database and no row is lost.
+"""
 
 from __future__ import annotations
 
 import logging
 import queue
-import sqlite3
 import threading
-from collections.abc import Callable
+import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ops import db
 from ops.redact import redact
+from ops.spool import Row, Spool
 
 logger = logging.getLogger(__name__)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS questions (
-    answer_id   TEXT PRIMARY KEY,
-    created_at  TEXT NOT NULL,
-    channel     TEXT NOT NULL,
-    question    TEXT NOT NULL,
-    lang        TEXT,
-    abstained   INTEGER NOT NULL,
-    confidence  REAL NOT NULL,
-    top_doc     TEXT,
-    latency_ms  REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS questions_created_at ON questions (created_at);
-CREATE TABLE IF NOT EXISTS feedback (
-    answer_id   TEXT PRIMARY KEY,
-    rating      INTEGER NOT NULL CHECK (rating IN (-1, 1)),
-    reason      TEXT,
-    channel     TEXT NOT NULL,
-    created_at  TEXT NOT NULL,
-    updated_at  TEXT NOT NULL
-);
-"""
-
 _QUEUE_LIMIT = 10_000  # beyond this, records are dropped (and logged) rather than blocking requests
+_BATCH = 500
+_RETRY_SECONDS = 2.0  # how often a writer with spooled rows tries the database again
+_RETENTION_SECONDS = 3600.0  # how often old rows are deleted (when a retention is set)
+_STOP = object()
+_TABLES = {t.name: t for t in (db.questions, db.feedback, db.curated_audit)}
 
 
 @dataclass(frozen=True)
@@ -52,6 +44,8 @@ class QuestionRecord:
     confidence: float
     top_doc: str | None
     latency_ms: float
+    curated: bool = False
+    index_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,36 +62,37 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def _parse(ts: str) -> datetime:
-    return datetime.fromisoformat(ts)
-
-
-_Write = Callable[[sqlite3.Connection], None]
-_STOP = object()
+def _is_outage(exc: Exception) -> bool:
+    """The database is unreachable (spool and retry), as opposed to a row it refuses (log and drop)."""
+    return isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError) or bool(
+        getattr(exc, "connection_invalidated", False)
+    )
 
 
 class QueryLog:
-    """Questions and feedback in one SQLite file; writes are queued and applied by a single writer thread.
+    """Questions, feedback and the curated-pin audit in one database, written by a single background thread.
 
-    One writer keeps SQLite free of lock contention and keeps disk latency out of the request path; reads open
-    their own short-lived connection (WAL mode lets them run beside the writer).
+    `path` is the SQLite file used when `url` is empty; `spool_dir` (default beside `path`) keeps rows the database
+    could not take; `retention_days` > 0 deletes older rows hourly. A wrong or unreachable `url` raises
+    `ops.db.DatabaseError` here, at start.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(
+        self, path: str | Path, url: str = "", *, retention_days: int = 0, spool_dir: Path | None = None
+    ) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._reader() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
+        self.url = db.database_url(url, self.path)
+        self.engine = db.create_engine(self.url)
+        db.migrate(self.engine)
+        self.dialect = self.engine.dialect.name
+        self.retention_days = retention_days
+        self.spool = Spool(spool_dir or self.path.parent / "querylog-spool")
+        self.degraded: str | None = None  # why rows are being spooled, while they are
+        self.spooled_rows = 0  # rows this process had to spool, in total
         self._queue: queue.Queue[object] = queue.Queue(maxsize=_QUEUE_LIMIT)
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="querylog-writer", daemon=True)
         self._thread.start()
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        conn.execute("PRAGMA busy_timeout=10000")
-        return conn
 
     # -- writing -------------------------------------------------------------------------------------------------
 
@@ -112,68 +107,151 @@ class QueryLog:
         confidence: float,
         top_doc: str | None,
         latency_ms: float,
+        curated: bool = False,
+        index_version: str | None = None,
     ) -> None:
         """Queue one answered question (redacted here, before it goes anywhere)."""
-        row = (
-            answer_id,
-            _now(),
-            channel,
-            redact(question),
-            lang,
-            int(abstained),
-            float(confidence),
-            top_doc,
-            float(latency_ms),
+        self._submit(
+            "questions",
+            {
+                "answer_id": answer_id,
+                "created_at": _now(),
+                "channel": channel,
+                "question": redact(question),
+                "lang": lang,
+                "abstained": int(abstained),
+                "confidence": float(confidence),
+                "top_doc": top_doc,
+                "latency_ms": float(latency_ms),
+                "curated": int(curated),
+                "index_version": index_version,
+            },
         )
 
-        def write(conn: sqlite3.Connection) -> None:
-            conn.execute("INSERT OR REPLACE INTO questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
-
-        self._submit(write)
-
     def set_feedback(self, *, answer_id: str, rating: int, reason: str | None, channel: str) -> None:
-        """Queue a rating; a second rating of the same answer replaces the first (one rating per answer)."""
+        """Queue a rating; a later rating of the same answer replaces an earlier one (one rating per answer)."""
         if rating not in (1, -1):
             raise ValueError("rating must be 1 or -1")
         now = _now()
-        row = (answer_id, rating, redact(reason) if reason else None, channel, now, now)
+        reason = redact(reason) if reason else None
+        values = {"answer_id": answer_id, "rating": rating, "reason": reason, "channel": channel}
+        self._submit("feedback", {**values, "created_at": now, "updated_at": now})
 
-        def write(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT INTO feedback VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(answer_id) DO UPDATE SET "
-                "rating = excluded.rating, reason = excluded.reason, channel = excluded.channel, "
-                "updated_at = excluded.updated_at",
-                row,
-            )
+    def audit_pins(self, *, index_version: str | None, pins: int, detail: str) -> None:
+        """Record that a set of curated pins went live (at start or on an index switch)."""
+        row = {"created_at": _now(), "event": "pins_loaded", "index_version": index_version, "pins": pins}
+        self._submit("curated_audit", {**row, "detail": detail})
 
-        self._submit(write)
-
-    def _submit(self, write: _Write) -> None:
+    def _submit(self, table: str, values: dict[str, Any]) -> None:
         if self._closed:
             raise RuntimeError("QueryLog is closed")
         try:
-            self._queue.put_nowait(write)
+            self._queue.put_nowait((table, values))
         except queue.Full:
             logger.error("query log queue full; dropping a record")
 
-    def _run(self) -> None:
-        conn = self._connect()
+    def _upsert(self, table: sa.Table) -> Any:
+        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        stmt = insert(table)
+        if table is db.curated_audit:
+            return stmt
+        if table is db.feedback:  # the latest rating wins, also when an older one arrives late from a spool
+            changed = ("rating", "reason", "channel", "updated_at")
+            return stmt.on_conflict_do_update(
+                index_elements=["answer_id"],
+                set_={c: stmt.excluded[c] for c in changed},
+                where=table.c.updated_at <= stmt.excluded.updated_at,
+            )
+        columns = [c.name for c in table.columns if c.name != "answer_id"]
+        return stmt.on_conflict_do_update(index_elements=["answer_id"], set_={c: stmt.excluded[c] for c in columns})
+
+    def _deliver(self, rows: list[Row]) -> None:
+        """Write `rows` in one transaction (idempotent: delivering them twice changes nothing)."""
+        with self.engine.begin() as conn:
+            for name, table in _TABLES.items():
+                values = [v for t, v in rows if t == name]
+                if values:
+                    conn.execute(self._upsert(table), values)
+
+    def _write(self, rows: list[Row]) -> None:
         try:
-            while True:
-                item = self._queue.get()
+            if self.degraded is None:
+                self._deliver(rows)
+                return
+        except Exception as exc:
+            if not _is_outage(exc):
+                logger.exception("query log write failed; %d rows dropped", len(rows))
+                return
+            self.degraded = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0][:200]
+            logger.error("query log database unavailable, spooling rows locally: %s", self.degraded)
+        self.spool.append(rows)
+        self.spooled_rows += len(rows)
+
+    def _retry(self) -> None:
+        """Deliver the spool (ours and any a dead writer left); the database is back when that succeeds."""
+        try:
+            self.spool.drain(self._deliver)
+        except Exception as exc:
+            if not _is_outage(exc):
+                logger.exception("spooled rows could not be delivered")
+            return
+        if self.degraded is not None:
+            logger.info("query log database is back; spooled rows delivered")
+        self.degraded = None
+
+    def _expire(self) -> None:
+        if self.retention_days <= 0 or self.degraded is not None:
+            return
+        cutoff = datetime.now(UTC) - timedelta(days=self.retention_days)
+        try:
+            with self.engine.begin() as conn:
+                for table in (db.questions, db.feedback, db.curated_audit):
+                    conn.execute(table.delete().where(table.c.created_at < cutoff))
+        except Exception:
+            logger.exception("query log retention cleanup failed")
+
+    def _run(self) -> None:
+        self._retry()  # rows spooled before a restart
+        last_retry = last_expiry = float("-inf")
+        while True:
+            now = time.monotonic()
+            if self.degraded is not None and now - last_retry >= _RETRY_SECONDS:
+                self._retry()
+                last_retry = now
+            if now - last_expiry >= _RETENTION_SECONDS:
+                self._expire()
+                last_expiry = now
+            try:
+                item = self._queue.get(timeout=_RETRY_SECONDS / 2)
+            except queue.Empty:
+                continue
+            batch: list[Row] = []
+            stop = item is _STOP
+            taken = 1
+            if not stop:
+                batch.append(item)  # type: ignore[arg-type]
+            while not stop and len(batch) < _BATCH:
                 try:
-                    if item is _STOP:
-                        return
-                    item(conn)  # type: ignore[operator]
-                except Exception:
-                    logger.exception("query log write failed")
-                finally:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                taken += 1
+                if item is _STOP:
+                    stop = True
+                else:
+                    batch.append(item)  # type: ignore[arg-type]
+            try:
+                if batch:
+                    self._write(batch)
+            finally:
+                for _ in range(taken):
                     self._queue.task_done()
-        finally:
-            conn.close()
+            if stop:
+                self.spool.close()
+                return
 
     def flush(self) -> None:
-        """Block until every queued write is on disk."""
+        """Block until every queued row is written (or spooled, when the database is down)."""
         self._queue.join()
 
     def close(self) -> None:
@@ -183,6 +261,7 @@ class QueryLog:
         self._closed = True
         self._queue.put(_STOP)
         self._thread.join()
+        self.engine.dispose()
 
     def __enter__(self) -> QueryLog:
         return self
@@ -194,58 +273,37 @@ class QueryLog:
 
     def questions(self, since: datetime | None = None) -> list[QuestionRecord]:
         """Logged questions, oldest first (only those at or after `since`, when given)."""
-        sql = "SELECT * FROM questions"
-        params: tuple[str, ...] = ()
+        query = sa.select(db.questions).order_by(db.questions.c.created_at, db.questions.c.answer_id)
         if since is not None:
-            if since.tzinfo is None:
-                since = since.replace(tzinfo=UTC)
-            sql += " WHERE created_at >= ?"
-            params = (since.astimezone(UTC).isoformat(),)
-        with self._reader() as conn:
-            rows = conn.execute(sql + " ORDER BY created_at, rowid", params).fetchall()
+            query = query.where(db.questions.c.created_at >= since)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
         return [
-            QuestionRecord(
-                answer_id=r[0],
-                created_at=_parse(r[1]),
-                channel=r[2],
-                question=r[3],
-                lang=r[4],
-                abstained=bool(r[5]),
-                confidence=r[6],
-                top_doc=r[7],
-                latency_ms=r[8],
-            )
-            for r in rows
+            QuestionRecord(**{**row, "abstained": bool(row["abstained"]), "curated": bool(row["curated"])})
+            for row in rows
         ]
 
     def feedback(self) -> list[FeedbackRecord]:
         """All ratings (the latest per answer), oldest first."""
-        with self._reader() as conn:
-            rows = conn.execute("SELECT * FROM feedback ORDER BY created_at, rowid").fetchall()
-        return [
-            FeedbackRecord(
-                answer_id=r[0],
-                rating=r[1],
-                reason=r[2],
-                channel=r[3],
-                created_at=_parse(r[4]),
-                updated_at=_parse(r[5]),
-            )
-            for r in rows
-        ]
+        query = sa.select(db.feedback).order_by(db.feedback.c.created_at, db.feedback.c.answer_id)
+        with self.engine.connect() as conn:
+            return [FeedbackRecord(**row) for row in conn.execute(query).mappings().all()]
 
-    def _reader(self) -> _Reader:
-        return _Reader(self._connect())
+    def pin_audit(self) -> list[dict[str, Any]]:
+        """Every recorded load of curated pins, oldest first."""
+        query = sa.select(db.curated_audit).order_by(db.curated_audit.c.id)
+        with self.engine.connect() as conn:
+            return [dict(row) for row in conn.execute(query).mappings().all()]
 
-
-class _Reader:
-    """A read connection that is closed (not just committed, as sqlite3's own context manager does) on exit."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        return self.conn
-
-    def __exit__(self, *exc: object) -> None:
-        self.conn.close()
+    def totals(self) -> dict[str, int]:
+        """Counts over the whole log (every replica's rows): questions, 👍 and 👎."""
+        rating = db.feedback.c.rating
+        with self.engine.connect() as conn:
+            asked = conn.execute(sa.select(sa.func.count()).select_from(db.questions)).scalar_one()
+            ups, downs = conn.execute(
+                sa.select(
+                    sa.func.count().filter(rating > 0),
+                    sa.func.count().filter(rating < 0),
+                ).select_from(db.feedback)
+            ).one()
+        return {"questions": int(asked), "thumbs_up": int(ups or 0), "thumbs_down": int(downs or 0)}
