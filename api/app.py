@@ -15,9 +15,10 @@ from api.errors import install_error_handlers
 from api.live import LiveIndex, pin_file_digest
 from api.metrics import ApiMetrics
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
-from api.ratelimit import SlidingWindowLimiter, parse_rate
+from api.ratelimit import RedisLimiter, SlidingWindowLimiter, parse_rate
 from api.routes import admin, ask, documents, feedback, health, search
 from api.settings import ApiSettings
+from api.shared import SharedState, connect
 from bot.webhook import include_webhook
 from index.errors import JauapError
 from index.settings import IndexSettings
@@ -43,6 +44,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.querylog = await asyncio.to_thread(
             QueryLog, settings.querylog_path, settings.database_url, retention_days=settings.querylog_retention_days
         )
+        if settings.redis_url:
+            await asyncio.to_thread(_share_through_redis, app)
         state.live.on_switch.append(lambda service, version: _audit_pins(app, service, version))
         await state.live.reload()
     except JauapError as exc:
@@ -60,6 +63,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if watcher is not None:
             watcher.cancel()
         state.querylog.close()
+
+
+def _share_through_redis(app: FastAPI) -> None:
+    """Answers, rate limits and seen Telegram updates in Redis (a clear error at start if it cannot be reached)."""
+    settings = app.state.settings
+    app.state.shared.redis = connect(settings.redis_url)
+    rate = parse_rate(settings.rate_limit)
+    app.state.shared_limiter = RedisLimiter(settings.redis_url, *rate) if rate else None
+    logger.info("shared state in Redis: answers, rate limits, Telegram update de-duplication")
 
 
 def _audit_pins(app: FastAPI, service: object, version: str) -> None:
@@ -87,6 +99,8 @@ def create_app(settings: ApiSettings | None = None, index_settings: IndexSetting
     app.state.live = LiveIndex(app.state, index_settings)
     rate = parse_rate(settings.rate_limit)
     app.state.limiter = SlidingWindowLimiter(*rate) if rate else None
+    app.state.shared = SharedState(None, settings.answer_cache_size, settings.answer_cache_ttl)  # Redis: lifespan
+    app.state.shared_limiter = None
 
     for module in (ask, search, documents, feedback, health, admin):
         app.include_router(module.router)

@@ -51,6 +51,15 @@ def main() -> int:
         return 1
     from ops.db import DatabaseError
 
+    if settings.redis_url:  # fail here, clearly, rather than on the first update
+        from api.shared import SharedStateError, connect
+
+        try:
+            connect(settings.redis_url).close()
+        except SharedStateError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+
     try:
         querylog = QueryLog(
             settings.querylog_path, settings.database_url, retention_days=settings.querylog_retention_days

@@ -32,11 +32,11 @@ def ask(
         raise BadQuestionError(f"The question is too long: {len(body.question)} characters (limit {limit}).")
     started = time.perf_counter()
     version = getattr(service, "index_version", None)  # stamped by api.live on the service it swapped in
-    cache = answer_cache(request, service)
-    answer = cache.get(body.question, body.top_k)
+    cache, shared = answer_cache(request, service), request.app.state.shared
+    answer = shared.get_answer(cache, version, body.question, body.top_k)
     if answer is None:
         answer = service.ask(body.question, top_k=body.top_k)
-        cache.put(body.question, body.top_k, answer)
+        shared.put_answer(cache, version, body.question, body.top_k, answer)
     else:
         metrics.cache_hits.inc()
     latency_ms = (time.perf_counter() - started) * 1000
