@@ -22,16 +22,7 @@ def pg_url(postgres: Postgres) -> str:
     """A fresh, empty database in the session's cluster for each test."""
     import uuid
 
-    import sqlalchemy as sa
-
-    name = "t" + uuid.uuid4().hex[:12]
-    admin = sa.create_engine(
-        postgres.url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return postgres.url.rsplit("/", 1)[0] + "/" + name
+    return postgres.create_database("t" + uuid.uuid4().hex[:12])
 
 
 @pytest.fixture

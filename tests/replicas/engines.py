@@ -71,6 +71,14 @@ class Postgres:
         createdb = _pg_tool("createdb")
         self._run([createdb, "-h", "127.0.0.1", "-p", str(self.port), "-U", "jauap", "jauap"])
 
+    def create_database(self, name: str) -> str:
+        """A new empty database in this cluster; returns its URL."""
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=jauap dbname=jauap", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql://jauap@127.0.0.1:{self.port}/{name}"
+
     def _run(self, args: list[str]) -> None:
         subprocess.run([*self._as, *args], check=True, capture_output=True, timeout=120, cwd=self.root)
 
