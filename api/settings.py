@@ -61,8 +61,8 @@ class ApiSettings(BaseSettings):
     answer_cache_size: int = Field(
         2048,
         ge=0,
-        description="Answers kept in memory per process for repeated questions (0 = off); "
-        "emptied when the index is reloaded.",
+        description="Answers kept for repeated questions (0 = off): in memory per process, or in Redis when "
+        "JAUAP_REDIS_URL is set; a new index version starts a fresh cache.",
     )
     max_body_bytes: int = Field(65_536, ge=1024, description="Larger request bodies are rejected with 413.")
     log_level: str = Field("INFO", description="Logging level.")
