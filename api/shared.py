@@ -93,6 +93,12 @@ class SharedState:
             self.degraded = None
         return result
 
+    def recheck(self) -> str | None:
+        """Why Redis is degraded now, pinging it first when due (a quiet replica would otherwise never notice)."""
+        if self.degraded is not None:
+            self.call(lambda client: client.ping(), lambda: None)
+        return self.degraded
+
     # -- answers -------------------------------------------------------------------------------------------------
 
     @staticmethod

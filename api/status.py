@@ -18,8 +18,8 @@ def problems(app: FastAPI) -> dict[str, str]:
     if querylog is not None and querylog.degraded:
         found["database"] = f"log rows are spooled locally until the database is back: {querylog.degraded}"
     shared = getattr(state, "shared", None)
-    if shared is not None and shared.degraded:
-        found["redis"] = f"limits, cache and de-duplication fall back to this process: {shared.degraded}"
+    if shared is not None and shared.recheck():  # the bot's storage uses the same Redis and recovers with it
+        found["redis"] = f"limits, cache, bot state and de-duplication fall back to this process: {shared.degraded}"
     live = getattr(state, "live", None)
     if live is not None and live.failed:
         found["index"] = live.failed

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from engines import free_port, port_open, start_nginx, wait_for
+from engines import Redis, free_port, port_open, start_nginx, wait_for
 
 from index.build import build_index
 from index.settings import IndexSettings
@@ -47,6 +47,7 @@ class Cluster:
     replicas: list[str]  # each replica directly, for what only one of them must see
     index: IndexSettings
     telegram: FakeTelegram
+    redis: Redis
 
 
 def _env(index: IndexSettings, folder: Path, pg_url: str, redis_url: str, telegram: FakeTelegram) -> dict[str, str]:
@@ -77,8 +78,6 @@ def _env(index: IndexSettings, folder: Path, pg_url: str, redis_url: str, telegr
 
 @pytest.fixture(scope="module")
 def cluster(postgres, tmp_path_factory) -> Iterator[Cluster]:
-    from engines import Redis
-
     folder = tmp_path_factory.mktemp("replicas")
     shutil.copytree(CORPUS, folder / "corpus")
     index = IndexSettings(corpus_dir=folder / "corpus", index_dir=folder / "index", embedder="hash",
@@ -109,7 +108,7 @@ def cluster(postgres, tmp_path_factory) -> Iterator[Cluster]:
         os.chmod(nginx_dir, 0o777)
         lb_port = free_port()
         processes.append(start_nginx(nginx_dir, lb_port, ports))
-        yield Cluster(f"http://127.0.0.1:{lb_port}", [f"http://127.0.0.1:{p}" for p in ports], index, telegram)
+        yield Cluster(f"http://127.0.0.1:{lb_port}", [f"http://127.0.0.1:{p}" for p in ports], index, telegram, redis)
     finally:
         for process in processes:
             process.terminate()
@@ -200,6 +199,22 @@ def test_a_telegram_update_delivered_to_both_replicas_is_answered_once(cluster: 
         assert httpx.post(f"{base}{HOOK}", json=update, headers=headers, timeout=30).status_code == 200
     time.sleep(0.5)  # give a (wrong) second answer the time to arrive
     assert len([p for p in cluster.telegram.calls_of("sendMessage") if p["chat_id"] == 777]) == 1
+
+
+def test_losing_redis_keeps_the_bot_and_the_api_answering(cluster: Cluster) -> None:
+    one = cluster.replicas[0]
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    cluster.redis.stop()
+    try:
+        update = {"update_id": 9100, **message(QUESTION, user_id=778)}
+        assert httpx.post(f"{one}{HOOK}", json=update, headers=headers, timeout=30).status_code == 200
+        _eventually(lambda: len([p for p in cluster.telegram.calls_of("sendMessage") if p["chat_id"] == 778]) == 1)
+        assert _ask(cluster.lb).status_code == 200
+        ready = httpx.get(f"{one}/readyz").json()
+        assert ready["status"] == "degraded" and "redis" in ready["degraded"]
+        assert _metric(one, 'jauap_degraded{part="redis"}') == 1
+    finally:
+        cluster.redis.start()
 
 
 def test_a_newly_published_index_switches_both_replicas_with_no_failed_request(cluster: Cluster) -> None:
