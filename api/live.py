@@ -108,6 +108,16 @@ class LiveIndex:
                 continue
 
 
+class CurrentService:
+    """Forwards to the service a `LiveIndex` serves now, for code that keeps one reference (the polling bot)."""
+
+    def __init__(self, live: LiveIndex) -> None:
+        self._live = live
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._live.state.service, name)
+
+
 def pin_file_digest(path: Path) -> str:
     """sha256 of the curated pin file ('absent' when there is none), for the pin audit."""
     try:

@@ -21,7 +21,8 @@ async def run_polling(
 ) -> None:
     """Poll Telegram until interrupted (SIGINT/SIGTERM), then close the session and the storage.
 
-    With `live` (an `api.live.LiveIndex`), a newly published index version is switched in as the API does.
+    With `live` (an `api.live.LiveIndex` whose `CurrentService` is `service`), a newly published index version is
+    switched in as the API does.
     """
     from bot.client import create_bot, create_storage
     from bot.dispatcher import build_dispatcher
@@ -30,7 +31,6 @@ async def run_polling(
     dp = build_dispatcher(service, querylog, settings, create_storage(settings))
     watcher = None
     if live is not None:
-        live.on_switch.append(lambda new, _version: dp.workflow_data.update(service=new))
         watcher = asyncio.create_task(live.watch(watch_seconds))
     try:
         await bot.delete_webhook(drop_pending_updates=False)  # polling and a webhook exclude each other
@@ -53,7 +53,7 @@ def main() -> int:
         print("error: JAUAP_BOT_MODE=webhook — the API app serves the bot (python -m api)", file=sys.stderr)
         return 2
     setup_logging("INFO", json=True)
-    from api.live import LiveIndex
+    from api.live import CurrentService, LiveIndex
     from index.service import build_service  # heavy imports only once the settings are known to be usable
     from ops.db import DatabaseError
     from ops.querylog import QueryLog
@@ -76,8 +76,8 @@ def main() -> int:
     live = LiveIndex(SimpleNamespace(service=None), IndexSettings(), build_service)
 
     async def serve() -> None:
-        service = await live.reload()
-        await run_polling(settings, service, querylog, live)
+        await live.reload()
+        await run_polling(settings, CurrentService(live), querylog, live)
 
     try:
         asyncio.run(serve())

@@ -66,3 +66,19 @@ def test_a_version_that_fails_to_load_leaves_the_old_one_serving_and_says_so(mak
     build_index(fresh_index)  # the next good version clears it
     _wait_for(lambda: client.get("/readyz").json()["status"] == "ready")
     assert _version(client) not in (before, broken.name)
+
+
+def test_a_reference_kept_by_the_polling_bot_follows_the_switch(fresh_index) -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from api.live import CurrentService, LiveIndex
+
+    live = LiveIndex(SimpleNamespace(service=None), fresh_index)
+    asyncio.run(live.reload())
+    service = CurrentService(live)
+    assert len(service.documents()) == 3
+    (fresh_index.corpus_dir / "ecp.txt").write_text(NEW_DOC, encoding="utf-8")
+    build_index(fresh_index)
+    asyncio.run(live.reload(force=False))
+    assert len(service.documents()) == 4 and service.index_version == live.version
