@@ -116,7 +116,7 @@ def create_app(settings: ApiSettings | None = None, index_settings: IndexSetting
             allow_origins=["*"] if "*" in origins else origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "X-Jauap-Session", "X-Request-ID"],
-            expose_headers=["Retry-After", "X-Request-ID"],
+            expose_headers=["Retry-After", "X-Request-ID", "X-Jauap-Index-Version"],
             max_age=600,
         )
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)

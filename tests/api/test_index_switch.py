@@ -36,8 +36,9 @@ def test_a_published_index_is_served_without_a_restart(make_client, fresh_index)
     after = os.path.basename(os.path.realpath(fresh_index.index_dir))
     assert after != before
     _wait_for(lambda: _version(client) == after)
-    answer = client.post("/ask", json={"question": "цифрлық қолтаңба eGov mobile"}).json()
-    assert answer["index_version"] == after
+    response = client.post("/ask", json={"question": "цифрлық қолтаңба eGov mobile"})
+    assert response.json()["index_version"] == after == response.headers["x-jauap-index-version"]
+    assert client.get("/documents").headers["x-jauap-index-version"] == after
     assert client.get("/readyz").json()["status"] == "ready"
     audit = client.app.state.querylog
     audit.flush()
