@@ -23,6 +23,7 @@ _QUEUE_LIMIT = 10_000  # beyond this, records are dropped (and logged) rather th
 _BATCH = 500
 _RETRY_SECONDS = 2.0  # how often a writer with spooled rows tries the database again
 _RETENTION_SECONDS = 3600.0  # how often old rows are deleted (when a retention is set)
+_PING_SECONDS = 15.0  # an idle writer checks the database this often, so /readyz notices an outage without traffic
 _STOP = object()
 _TABLES = {t.name: t for t in (db.questions, db.feedback, db.curated_audit)}
 
@@ -117,14 +118,27 @@ class LogWriter:
         except Exception:
             logger.exception("query log retention cleanup failed")
 
+    def _ping(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except Exception as exc:
+            if _is_outage(exc):
+                self.degraded = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0][:200]
+                logger.error("query log database unavailable: %s", self.degraded)
+
     def _run(self) -> None:
         self._retry()  # rows spooled before a restart
         last_retry = last_expiry = float("-inf")
+        last_activity = time.monotonic()
         while True:
             now = time.monotonic()
             if self.degraded is not None and now - last_retry >= _RETRY_SECONDS:
                 self._retry()
                 last_retry = now
+            elif self.degraded is None and now - last_activity >= _PING_SECONDS:
+                self._ping()
+                last_activity = now
             if now - last_expiry >= _RETENTION_SECONDS:
                 self._expire()
                 last_expiry = now
@@ -150,6 +164,7 @@ class LogWriter:
             try:
                 if batch:
                     self._write(batch)
+                    last_activity = time.monotonic()
             finally:
                 for _ in range(taken):
                     self._queue.task_done()

@@ -128,3 +128,16 @@ def test_replicas_starting_together_migrate_once(pg_url, tmp_path) -> None:
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
     engine.dispose()
+
+
+def test_an_idle_log_notices_the_database_going_and_coming_back(postgres, pg_url, tmp_path, monkeypatch) -> None:
+    import ops.logwriter
+
+    monkeypatch.setattr(ops.logwriter, "_PING_SECONDS", 0.2)
+    with QueryLog(tmp_path / "q.sqlite3", pg_url) as log:
+        postgres.stop()
+        try:
+            _wait(lambda: log.degraded is not None)
+        finally:
+            postgres.start()
+        _wait(lambda: log.degraded is None)
