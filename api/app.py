@@ -63,6 +63,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if watcher is not None:
             watcher.cancel()
         state.querylog.close()
+        if state.shared.redis is not None:
+            state.shared.redis.close()
 
 
 def _share_through_redis(app: FastAPI) -> None:
