@@ -77,6 +77,7 @@ class AskResponse(BaseModel):
         "never mention), low_confidence, no_amount (no figure in the unit asked for), concept_missing (no sentence "
         "carries what is asked). Null when answered.",
     )
+    index_version: str | None = Field(None, description="The published index version that answered.")
 
 
 class SearchResult(CitationOut):
@@ -117,12 +118,16 @@ class FeedbackResponse(BaseModel):
 
 class Health(BaseModel):
     status: str
+    index_version: str | None = None
 
 
 class Readiness(BaseModel):
-    status: str
+    status: Literal["ready", "degraded"]
     documents: int
     embedder: str
+    index_version: str | None = None
+    engines: dict[str, str] = Field(default_factory=dict, description="Which engine holds the log and shared state.")
+    degraded: dict[str, str] = Field(default_factory=dict, description="Part → why it runs degraded.")
 
 
 class ReloadResponse(BaseModel):
