@@ -15,7 +15,7 @@ from api.errors import install_error_handlers
 from api.metrics import ApiMetrics
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.ratelimit import SlidingWindowLimiter, parse_rate
-from api.routes import admin, ask, documents, feedback, health, search
+from api.routes import admin, ask, documents, feedback, health, search, targets
 from api.settings import ApiSettings
 from bot.webhook import include_webhook
 from index.errors import JauapError
@@ -71,7 +71,7 @@ def create_app(settings: ApiSettings | None = None, index_settings: IndexSetting
     rate = parse_rate(settings.rate_limit)
     app.state.limiter = SlidingWindowLimiter(*rate) if rate else None
 
-    for module in (ask, search, documents, feedback, health, admin):
+    for module in (ask, search, documents, targets, feedback, health, admin):
         app.include_router(module.router)
     _include_optional(app)
     install_error_handlers(app)
