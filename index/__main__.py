@@ -193,11 +193,12 @@ def targets(
     fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
     score: Annotated[Path | None, typer.Option(help="Score the extraction against a hand-checked fixture.")] = None,
     questions: Annotated[Path | None, typer.Option(help="How often target answers fire and hit gold.")] = None,
+    with_index: Annotated[bool, typer.Option(help="With --questions: also through the built index's answers.")] = False,
 ) -> None:
     """Programme targets as rows: indicator · year · value · unit, with the exact span each came from."""
     from .target_cli import run_targets
 
-    run_targets(_settings(index), doc, year, q, fmt, score, questions)
+    run_targets(_settings(index), doc, year, q, fmt, score, questions, with_index)
 
 
 # the operator report lives with the query log in ops/ (~0.1 s of imports: not worth a lazy wrapper)

@@ -12,7 +12,7 @@ from rich.table import Table
 from .documents import load_corpus
 from .errors import JauapError
 from .settings import IndexSettings
-from .target_eval import evaluate_matcher, load_expected, score_extraction
+from .target_eval import evaluate_matcher, evaluate_override, load_expected, score_extraction
 from .target_store import TargetBook, load_rows, to_csv
 from .targets import extract_corpus
 
@@ -31,7 +31,7 @@ def _figure(value_text: str, unit: str | None, comparison: str | None) -> str:
 
 def run_targets(
     settings: IndexSettings, doc: str | None, year: int | None, q: str | None, fmt: str,
-    score: Path | None, questions: Path | None,
+    score: Path | None, questions: Path | None, with_index: bool = False,
 ) -> None:
     book, texts = _book(settings)
     if score is not None:
@@ -43,7 +43,16 @@ def run_targets(
         if not questions.is_file():
             raise JauapError(f"No question file at {questions}.")
         items = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
-        typer.echo(json.dumps(evaluate_matcher(items, book.index, texts).as_dict(), indent=2))
+        result = {"matcher": evaluate_matcher(items, book.index, texts).as_dict()}
+        if with_index:  # the service's answers, and what a target match would change (loads the embedder)
+            from .service import build_service
+
+            service = build_service(settings)
+            result["with_hits"] = evaluate_matcher(
+                items, book.index, texts, hits_for=lambda q: [(c.doc, c.start, c.end) for c in service.ask(q).citations]
+            ).as_dict()
+            result["answer@1"] = evaluate_override(service, items, book.index, texts)
+        typer.echo(json.dumps(result, indent=1))
         return
     if doc is not None and doc not in texts:
         raise JauapError(f"Unknown document {doc!r}; the corpus has: {', '.join(sorted(texts))}.")

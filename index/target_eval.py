@@ -83,3 +83,26 @@ def evaluate_matcher(
         by = score.fired_by_type.setdefault(q.get("type", "?"), [0, 0])
         by[0 if ok else 1] += 1
     return score
+
+
+def evaluate_override(service, questions: Sequence[dict], index: TargetIndex, texts: dict[str, str]) -> dict:
+    """answer@1 per question type, as the service answers and with a target match overriding its answer span —
+    what wiring `answer_from_targets` into `ask` would change (the matcher reads the service's top citations)."""
+    by_type: dict[str, list[int]] = {}
+    for q in questions:
+        if not q.get("gold"):
+            continue
+        answer = service.ask(q["question"])
+        hits = [(c.doc, c.start, c.end) for c in answer.citations]
+        span = (answer.answer.doc, answer.answer.start, answer.answer.end) if answer.answer else None
+        before = span is not None and hits_gold(*span, texts[span[0]], q["doc"], q["gold"])
+        m = answer_from_targets(q["question"], index, hits)
+        if m is not None:
+            span = (m.doc, m.start, m.end)
+        after = span is not None and hits_gold(*span, texts[span[0]], q["doc"], q["gold"])
+        row = by_type.setdefault(q.get("type", "?"), [0, 0, 0])
+        row[0] += 1
+        row[1] += before
+        row[2] += after
+    total = [sum(v[i] for v in by_type.values()) for i in range(3)]
+    return {"ALL": total, **by_type, "columns": ["answerable", "answer@1 before", "answer@1 with targets"]}

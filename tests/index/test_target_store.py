@@ -55,3 +55,15 @@ def test_targets_command_prints_a_table_and_scores_a_fixture(tmp_path: Path) -> 
     bad = subprocess.run([sys.executable, "-m", "index", "targets", "--doc", "nope.txt"], capture_output=True,
                          env=env, cwd=ROOT, timeout=120, check=False)
     assert bad.returncode == 2 and "Unknown document" in bad.stderr.decode()
+
+
+def test_override_evaluation_counts_answers_before_and_with_targets(service) -> None:
+    from index.target_eval import evaluate_override
+
+    book = book_for(service)
+    texts = {i.id: service.document(i.id).text for i in service.documents()}
+    gold = "2) мемлекеттік қызмет көрсетудің ең көп уақыты 2020 жылы - 3 жұмыс күнінен аспайды"
+    questions = [{"question": "Мемлекеттік қызмет көрсетудің ең көп уақыты 2020 жылы қанша күн болуы тиіс?",
+                  "doc": "egov-portal.txt", "gold": [gold], "type": "target"}]
+    result = evaluate_override(service, questions, book.index, texts)
+    assert result["target"][0] == 1 and result["target"][2] == 1  # the target row answers it
