@@ -55,11 +55,15 @@ class TargetRow:
         return asdict(self)
 
     @property
+    def figure(self) -> str:
+        """«≥ 50 %», «≤ 3 жұмыс күні», «top 25 ел», «0,7:1»."""
+        sign = {">=": "≥ ", "<=": "≤ ", "top": "top "}.get(self.comparison or "", "")
+        return sign + self.value_text + (f" {self.unit}" if self.unit and self.unit != ":1" else "")
+
+    @property
     def label(self) -> str:
         """«indicator · year · value unit» for a reply."""
-        figure = self.value_text + (f" {self.unit}" if self.unit and self.unit != ":1" else "")
-        sign = {">=": "≥ ", "<=": "≤ ", "top": "top "}.get(self.comparison or "", "")
-        return " · ".join(p for p in (self.indicator, str(self.year) if self.year else "", sign + figure) if p)
+        return " · ".join(p for p in (self.indicator, str(self.year) if self.year else "", self.figure) if p)
 
 
 def _squash(text: str) -> str:

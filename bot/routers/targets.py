@@ -19,7 +19,6 @@ from index.target_store import book_for
 from index.targets import TargetRow
 
 PER_PAGE = 12  # indicators a message: well under Telegram's 4,096 characters with their links
-_SIGNS = {">=": "≥ ", "<=": "≤ ", "top": "top "}
 
 
 class TargetCB(CallbackData, prefix="tg"):
@@ -27,11 +26,6 @@ class TargetCB(CallbackData, prefix="tg"):
 
     d: int
     p: int = 0
-
-
-def figure(row: TargetRow) -> str:
-    unit = f" {row.unit}" if row.unit and row.unit != ":1" else ""
-    return _SIGNS.get(row.comparison or "", "") + row.value_text + unit
 
 
 def statements(rows: list[TargetRow]) -> list[list[TargetRow]]:
@@ -50,7 +44,7 @@ def render_page(rows: list[TargetRow], title: str, page: int, lang: str, base: s
     lines = [t("targets_head", lang, title=html.escape(title), page=page + 1, pages=pages)]
     for group in groups[page * PER_PAGE : (page + 1) * PER_PAGE]:
         r = group[0]
-        values = "; ".join((f"{x.year}: " if x.year else "") + html.escape(figure(x)) for x in group)
+        values = "; ".join((f"{x.year}: " if x.year else "") + html.escape(x.figure) for x in group)
         name = html.escape(r.indicator)
         if base:
             url = f"{base.rstrip('/')}/view/{quote(r.doc)}?{urlencode({'start': r.start, 'end': r.end})}"

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import uvicorn
+from test_targets_api import TargetService
 
 from api.app import create_app
 from api.settings import ApiSettings
@@ -34,7 +35,7 @@ PLAN = (
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
     if not CHROMIUM.exists():
         pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)")
     tmp = tmp_path_factory.mktemp("targets-browser")
@@ -47,17 +48,24 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(16)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, index), log_level="warning", lifespan="on"))
+    app = create_app(settings, index)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
     while not server.started:
         assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    app.state.service = TargetService(app.state.service)  # answers carry their target rows, as once wired
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}", app
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
+
+
+@pytest.fixture
+def api(served: tuple[str, object]) -> str:
+    return served[0]
 
 
 @pytest.fixture
@@ -116,3 +124,17 @@ def test_targets_view_sorts_links_and_charts(page: object, api: str) -> None:
     page.select_option("#targets-year", "2020")
     playwright_api.expect(page.locator("#targets-table tbody tr")).to_have_count(1)
     assert cells(page, 3) == ["4"]
+
+
+def test_widget_shows_indicator_year_value_when_a_target_answers(page: object, api: str) -> None:
+    page.goto(f"{api}/demo")
+    page.get_by_role("button", name="Электрондық үкімет бойынша сұрақ қою").click()
+    box = page.get_by_role("textbox", name="Сұрағыңыз")
+    box.fill("2020 жылға қарай АКТ-парктердің саны қанша болуы тиіс?")
+    box.press("Enter")
+    answer = page.locator("jauap-widget article.answer").first
+    answer.wait_for()
+    lines = answer.locator("ul.target li").all_inner_texts()
+    assert lines == ["АКТ-парктердің саны · 2020 · 4"]
+    assert answer.locator("ul.target b").inner_text() == "4"
+    assert "АКТ-парктердің саны" in answer.locator("blockquote mark").inner_text()

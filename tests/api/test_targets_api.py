@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+from dataclasses import dataclass
 
 from fastapi.testclient import TestClient
+
+from index.models import Answer, Span
+from index.target_match import TargetMatch, answer_from_targets
+from index.target_store import book_for
 
 
 def test_targets_json_rows_quote_the_document_exactly(client: TestClient) -> None:
@@ -42,3 +48,44 @@ def test_targets_unknown_document_and_bad_year_are_clear_errors(client: TestClie
     assert client.get("/targets", params={"doc": "nope.txt"}).status_code == 404
     assert client.get("/targets", params={"year": "soon"}).status_code == 422
     assert client.get("/targets", params={"format": "xml"}).status_code == 422
+
+
+@dataclass(frozen=True)
+class TargetAnswer(Answer):
+    """An Answer as the pipeline will return it once a target row answered (docs/targets.md)."""
+
+    target: TargetMatch | None = None
+
+
+class TargetService:
+    """The real service whose answers carry the target match of `answer_from_targets` (the lead's wiring)."""
+
+    def __init__(self, service) -> None:
+        self._service = service
+
+    def __getattr__(self, name: str):
+        return getattr(self._service, name)
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        answer = self._service.ask(question, top_k=top_k)
+        match = answer_from_targets(question, book_for(self._service).index)
+        if match is None:
+            return answer
+        text = self._service.document(match.doc).text[match.start : match.end]
+        fields = {f.name: getattr(answer, f.name) for f in dataclasses.fields(Answer)}
+        span = Span(match.doc, match.start, match.end, text)
+        return TargetAnswer(**{**fields, "answer": span, "abstained": False}, target=match)
+
+
+def test_ask_shows_the_target_rows_when_an_answer_carries_them(client: TestClient) -> None:
+    plain = client.post("/ask", json={"question": "«Электрондық үкімет» порталын күн сайын қанша азамат пайдаланады?"})
+    assert plain.json()["target"] is None
+    client.app.state.service = TargetService(client.app.state.service)
+    body = client.post("/ask", json={"question": "2020 жылы компьютерлік сауаттылық деңгейі қанша болуы тиіс?"}).json()
+    target = body["target"]
+    assert [(r["indicator"], r["year"], r["value"], r["unit"]) for r in target["rows"]] == [
+        ("компьютерлік сауаттылық деңгейі", 2020, 80, "%")
+    ]
+    assert target["label"] == "компьютерлік сауаттылық деңгейі · 2020 · 80 %"
+    assert body["answer"]["text"].startswith("1) компьютерлік сауаттылық деңгейі 2020 жылы - 80 %")
+    assert (body["answer"]["start"], body["answer"]["end"]) == (target["start"], target["end"])
