@@ -20,7 +20,10 @@ def test_ask_returns_the_contract_object_with_id_titles_and_viewer_links(client:
     response = client.post("/ask", json={"question": QUESTION})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"answer_id", "abstained", "answer", "citations", "confidence", "curated", "abstain_reason"}
+    assert set(body) == {
+        "answer_id", "abstained", "answer", "citations", "confidence", "curated", "abstain_reason", "target"
+    }
+    assert body["target"] is None  # set only when a programme target row answered (docs/targets.md)
     assert len(body["answer_id"]) == 32
     assert body["abstained"] is False and body["abstain_reason"] is None
     answer = body["answer"]
