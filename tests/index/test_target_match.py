@@ -50,7 +50,8 @@ def test_retrieval_hits_let_a_russian_question_match() -> None:
     q = "Сколько абонентов должна иметь национальная спутниковая сеть в 2020 году?"
     assert answer_from_targets(q, INDEX) is None  # no shared words with the Kazakh phrase
     row = INDEX.groups[0][1][0]
-    m = answer_from_targets(q, INDEX, hits=[(row.doc, row.start, row.end)])
+    assert answer_from_targets(q, INDEX, hits=[(row.doc, row.start, row.end)]) is None  # no bonus by default
+    m = answer_from_targets(q, INDEX, hits=[(row.doc, row.start, row.end)], hit_bonus=0.6, min_score=0.5)
     assert m is not None and m.rows[0].value == 500
 
 
