@@ -63,13 +63,17 @@ class TargetMatch:
         return "; ".join(r.label for r in self.rows)
 
 
+# words of one meaning that indicator phrases and questions use in turn («қолданатын» for «пайдаланатын»)
+_SAME = {stem(fold(a), PREFIX): stem(fold(b), PREFIX) for a, b in (("қолдану", "пайдалану"),)}
+
+
 def keys(text: str) -> list[str]:
-    """Stemmed, folded keys of a text's words (numbers kept whole), stop words out."""
+    """Stemmed, folded keys of a text's words (numbers kept whole), stop words out, synonyms on one key."""
     out = []
     for w in words(text):
         k = stem(fold(w), PREFIX)
         if k and k not in _STOP and (len(k) > 1 or k.isdigit()):
-            out.append(k)
+            out.append(_SAME.get(k, k))
     return out
 
 
@@ -140,6 +144,10 @@ def answer_from_targets(
     if not index.groups or not asks_for_figure(question):
         return None
     ranked = index.scores(question, hits, hit_bonus)
+    asked = _years(question)
+    with_year = [(s, i) for s, i in ranked if asked & {r.year for r in index.groups[i][1]}]
+    if with_year:  # «2020 жылға …»: an indicator without a 2020 target cannot answer it
+        ranked = with_year
     best, i = ranked[0]
     second = ranked[1][0] if len(ranked) > 1 else 0.0
     if best < min_score or best - second < margin:
@@ -147,6 +155,5 @@ def answer_from_targets(
     (doc, start, end), rows = index.groups[i]
     if not asks_for_target(question, {r.year for r in rows}):
         return None
-    asked = _years(question)
     chosen = [r for r in rows if r.year in asked] or rows
     return TargetMatch(tuple(chosen), doc, start, end, round(best, 4))

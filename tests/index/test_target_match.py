@@ -61,3 +61,13 @@ def test_gold_hit_rule_is_the_scorers() -> None:
     end = TEXT.index("; 3)")
     assert hits_gold("p.txt", start, end, TEXT, "p.txt", [gold])
     assert not hits_gold("q.txt", start, end, TEXT, "p.txt", [gold])
+
+
+def test_a_named_year_rules_out_indicators_without_a_target_for_it() -> None:
+    text = (
+        "Нысаналы индикаторлар: 1) Интернет желісін пайдаланушылардың көрсеткіші 2009 жылы - 20 %.\n\n"
+        "Нысаналы индикаторлар: 1) Интернет желісін пайдаланушылар саны 2020 жылы - 75 %.\n\n"
+    )
+    index = TargetIndex(extract_targets(Document(DocumentInfo(id="i.txt", title_kk="I", title_ru="I"), text)))
+    m = answer_from_targets("2020 жылы интернетті қолданатындар саны қанша болуы тиіс?", index)  # қолдану=пайдалану
+    assert m is not None and [(r.year, r.value) for r in m.rows] == [(2020, 75)]
