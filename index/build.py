@@ -21,7 +21,7 @@ from .lexical import LexicalIndex
 from .models import Chunk
 from .settings import IndexSettings
 from .store import FORMAT_VERSION, EmbeddingCache, Manifest, StoredIndex, corpus_hash, write_index
-from .targets import extract_corpus
+from .target_store import extract_corpus
 from .text import ANALYSER_VERSION, clean, words
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,7 @@ from .documents import load_corpus
 from .errors import JauapError
 from .settings import IndexSettings
 from .target_eval import evaluate_matcher, evaluate_override, load_expected, score_extraction
-from .target_store import TargetBook, load_rows, to_csv
-from .targets import extract_corpus
+from .target_store import TargetBook, extract_corpus, load_rows, to_csv
 
 
 def _book(settings: IndexSettings) -> tuple[TargetBook, dict[str, str]]:

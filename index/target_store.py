@@ -19,12 +19,28 @@ from typing import Any
 from .models import Document
 from .store import TARGETS
 from .target_match import TargetIndex, keys
-from .targets import TargetRow, extract_corpus
+from .targets import TargetRow, extract_targets
 
 log = logging.getLogger(__name__)
 
 CSV_FIELDS = ("doc", "indicator", "year", "value", "high", "value_text", "unit", "comparison", "section", "start",
               "end", "value_start", "value_end")
+
+
+def extract_corpus(documents: list[Document]) -> list[TargetRow]:
+    """Rows of every document; a list's section is the chunker's heading where no «Міндеті:» names it."""
+    from .chunking import chunk_document
+
+    rows: list[TargetRow] = []
+    for doc in documents:
+        chunks = chunk_document(doc)
+
+        def heading_at(pos: int, chunks=chunks) -> str:
+            inside = [c for c in chunks if c.start <= pos < c.end]
+            return inside[0].section[-1] if inside and inside[0].section else ""
+
+        rows.extend(extract_targets(doc, heading_at))
+    return rows
 
 
 def load_rows(index_dir: Path) -> list[TargetRow] | None:

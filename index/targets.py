@@ -253,19 +253,3 @@ def extract_targets(doc: Document, heading_at: Callable[[int], str] | None = Non
                 rows.extend(_rows_of_part(doc, section, head, s, e, label, default_year))
     rows.extend(_run_rows(doc, regions, heading_at))
     return sorted(rows, key=lambda r: (r.start, r.value_start))
-
-
-def extract_corpus(documents: list[Document]) -> list[TargetRow]:
-    """Rows of every document; a list's section is the chunker's heading where no «Міндеті:» names it."""
-    from .chunking import chunk_document
-
-    rows: list[TargetRow] = []
-    for doc in documents:
-        chunks = chunk_document(doc)
-
-        def heading_at(pos: int, chunks=chunks) -> str:
-            inside = [c for c in chunks if c.start <= pos < c.end]
-            return inside[0].section[-1] if inside and inside[0].section else ""
-
-        rows.extend(extract_targets(doc, heading_at))
-    return rows

@@ -10,7 +10,8 @@ import pytest
 from index.documents import load_corpus
 from index.models import Document, DocumentInfo
 from index.target_eval import load_expected, score_extraction
-from index.targets import extract_corpus, extract_targets
+from index.target_store import extract_corpus
+from index.targets import extract_targets
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = ROOT / "tests" / "data" / "targets_expected.json"

@@ -9,8 +9,7 @@ from pathlib import Path
 
 from index.settings import IndexSettings
 from index.store import TARGETS
-from index.target_store import TargetBook, book_for, load_rows, to_csv
-from index.targets import extract_corpus
+from index.target_store import TargetBook, book_for, extract_corpus, load_rows, to_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 
