@@ -48,8 +48,12 @@ def load_rows(index_dir: Path) -> list[TargetRow] | None:
     path = index_dir / TARGETS
     if not path.is_file():
         return None
-    with path.open(encoding="utf-8") as f:
-        return [TargetRow(**json.loads(line)) for line in f if line.strip()]
+    try:
+        with path.open(encoding="utf-8") as f:
+            return [TargetRow(**json.loads(line)) for line in f if line.strip()]
+    except (ValueError, TypeError) as exc:  # written by another version, or damaged: extract again
+        log.warning("%s unreadable (%s): target rows are extracted from the documents", path, exc)
+        return None
 
 
 class TargetBook:
@@ -73,12 +77,17 @@ class TargetBook:
         return list(dict.fromkeys(r.doc for r in self.rows))
 
 
+def _cell(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula («=…», «+…», «@…») is written as text."""
+    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "@") else value
+
+
 def to_csv(rows: Iterable[TargetRow]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for r in rows:
-        writer.writerow(r.to_dict())
+        writer.writerow({k: _cell(v) for k, v in r.to_dict().items()})
     return out.getvalue()
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import dataclasses
+import io
 import os
 import subprocess
 import sys
@@ -66,3 +69,17 @@ def test_override_evaluation_counts_answers_before_and_with_targets(service) -> 
                   "doc": "egov-portal.txt", "gold": [gold], "type": "target"}]
     result = evaluate_override(service, questions, book.index, texts)
     assert result["target"][0] == 1 and result["target"][2] == 1  # the target row answers it
+
+
+def test_a_damaged_or_foreign_targets_file_is_ignored(tmp_path: Path) -> None:
+    (tmp_path / TARGETS).write_text('{"doc": "a.txt", "unknown_field": 1}\n', encoding="utf-8")
+    assert load_rows(tmp_path) is None
+    (tmp_path / TARGETS).write_text("not json\n", encoding="utf-8")
+    assert load_rows(tmp_path) is None
+
+
+def test_csv_cells_never_run_as_formulas(service) -> None:
+    row = book_for(service).rows[0]
+    hostile = dataclasses.replace(row, indicator="=HYPERLINK(\"http://x\")", section="+1")
+    [parsed] = list(csv.DictReader(io.StringIO(to_csv([hostile]))))
+    assert parsed["indicator"] == "'=HYPERLINK(\"http://x\")" and parsed["section"] == "'+1"
