@@ -16,7 +16,7 @@ from api.live import LiveIndex, pin_file_digest
 from api.metrics import ApiMetrics
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.ratelimit import RedisLimiter, SlidingWindowLimiter, parse_rate
-from api.routes import admin, ask, documents, feedback, health, search
+from api.routes import admin, ask, documents, feedback, health, search, targets
 from api.settings import ApiSettings
 from api.shared import SharedState, connect
 from bot.webhook import include_webhook
@@ -104,7 +104,7 @@ def create_app(settings: ApiSettings | None = None, index_settings: IndexSetting
     app.state.shared = SharedState(None, settings.answer_cache_size, settings.answer_cache_ttl)  # Redis: lifespan
     app.state.shared_limiter = None
 
-    for module in (ask, search, documents, feedback, health, admin):
+    for module in (ask, search, documents, targets, feedback, health, admin):
         app.include_router(module.router)
     _include_optional(app)
     install_error_handlers(app)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 
 from api.deps import MetricsDep, QueryLogDep, ServiceDep, SettingsDep, answer_cache, rate_limited
 from api.links import citation_out, guess_lang, titles
-from api.schemas import AskRequest, AskResponse, SpanOut
+from api.schemas import AskRequest, AskResponse, SpanOut, TargetAnswerOut, TargetRowOut
 from index.errors import BadQuestionError
 
 router = APIRouter(tags=["answers"], dependencies=[Depends(rate_limited)])
@@ -67,4 +67,13 @@ def ask(
         curated=answer.curated,
         abstain_reason=answer.abstain_reason,
         index_version=version,
+        target=target_out(getattr(answer, "target", None)),
     )
+
+
+def target_out(match: object) -> TargetAnswerOut | None:
+    """The target rows an answer carries (`Answer.target`, a `TargetMatch`), when the pipeline set one."""
+    if match is None:
+        return None
+    rows = [TargetRowOut(**{k: getattr(r, k) for k in TargetRowOut.model_fields}) for r in match.rows]
+    return TargetAnswerOut(rows=rows, label=match.label, doc=match.doc, start=match.start, end=match.end)
