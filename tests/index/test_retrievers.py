@@ -12,7 +12,15 @@ from index.lexical import LexicalIndex
 from index.query import Query
 from index.ranking import Ranked, rank_chunks
 from index.retrievers import (
-    Bm25Chunks, Bm25Units, Candidates, DenseChunks, DenseUnits, LatentTerms, QuestionContext, UnitLayout, top_n,
+    Bm25Chunks,
+    Bm25Units,
+    Candidates,
+    DenseChunks,
+    DenseUnits,
+    LatentTerms,
+    QuestionContext,
+    UnitLayout,
+    top_n,
 )
 
 
