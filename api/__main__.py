@@ -26,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     if not index_settings.index_dir.exists():
         print(IndexMissingError(index_settings.index_dir), file=sys.stderr)
         return 2
+    problem = _check_engines(settings)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     if not index_settings.embed_threads:  # the workers share the cores instead of each taking them all
         os.environ["JAUAP_EMBED_THREADS"] = str(max(1, index_settings.serving_threads // args.workers))
     uvicorn.run(
@@ -41,6 +45,25 @@ def main(argv: list[str] | None = None) -> int:
         server_header=False,
     )
     return 0
+
+
+def _check_engines(settings: ApiSettings) -> str | None:
+    """The configured database and Redis are reachable (and the schema is current); else what is wrong."""
+    from api.shared import SharedStateError, connect
+    from ops import db
+
+    try:
+        if settings.database_url:
+            engine = db.create_engine(db.database_url(settings.database_url, settings.querylog_path))
+            try:
+                db.migrate(engine)
+            finally:
+                engine.dispose()
+        if settings.redis_url:
+            connect(settings.redis_url).close()
+    except (db.DatabaseError, SharedStateError) as exc:
+        return str(exc)
+    return None
 
 
 if __name__ == "__main__":

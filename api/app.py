@@ -12,11 +12,13 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import pages
 from api.errors import install_error_handlers
+from api.live import LiveIndex, pin_file_digest
 from api.metrics import ApiMetrics
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
-from api.ratelimit import SlidingWindowLimiter, parse_rate
-from api.routes import admin, ask, documents, feedback, health, search
+from api.ratelimit import RedisLimiter, SlidingWindowLimiter, parse_rate
+from api.routes import admin, ask, documents, feedback, health, search, targets
 from api.settings import ApiSettings
+from api.shared import SharedState, connect
 from bot.webhook import include_webhook
 from index.errors import JauapError
 from index.settings import IndexSettings
@@ -37,19 +39,48 @@ rate-limited by `JAUAP_RATE_LIMIT` (429 + `Retry-After`)."""
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    from index.service import build_service
-
+    state, settings = app.state, app.state.settings
     try:
-        app.state.service = await asyncio.to_thread(build_service, app.state.index_settings)
+        state.querylog = await asyncio.to_thread(
+            QueryLog, settings.querylog_path, settings.database_url, retention_days=settings.querylog_retention_days
+        )
+        if settings.redis_url:
+            await asyncio.to_thread(_share_through_redis, app)
+        state.live.on_switch.append(lambda service, version: _audit_pins(app, service, version))
+        await state.live.reload()
     except JauapError as exc:
         logger.critical("Cannot start the API: %s", exc)
+        if getattr(state, "querylog", None) is not None:
+            state.querylog.close()
         raise
-    app.state.querylog = QueryLog(app.state.settings.querylog_path)
-    logger.info("index loaded: %d documents", len(app.state.service.documents()))
+    logger.info("index %s loaded: %d documents", state.live.version, len(state.service.documents()))
+    watcher = (
+        asyncio.create_task(state.live.watch(settings.index_watch_seconds)) if settings.index_watch_seconds else None
+    )
     try:
         yield
     finally:
-        app.state.querylog.close()
+        if watcher is not None:
+            watcher.cancel()
+        state.querylog.close()
+        if state.shared.redis is not None:
+            state.shared.redis.close()
+
+
+def _share_through_redis(app: FastAPI) -> None:
+    """Answers, rate limits and seen Telegram updates in Redis (a clear error at start if it cannot be reached)."""
+    settings = app.state.settings
+    app.state.shared.redis = connect(settings.redis_url)
+    rate = parse_rate(settings.rate_limit)
+    app.state.shared_limiter = RedisLimiter(settings.redis_url, *rate) if rate else None
+    logger.info("shared state in Redis: answers, rate limits, Telegram update de-duplication")
+
+
+def _audit_pins(app: FastAPI, service: object, version: str) -> None:
+    """Every index switch puts a set of curated pins live: record which (count, file digest, version)."""
+    curated = getattr(service, "curated", None)
+    digest = pin_file_digest(app.state.index_settings.curated_file)
+    app.state.querylog.audit_pins(index_version=version, pins=len(curated or ()), detail=digest)
 
 
 def create_app(settings: ApiSettings | None = None, index_settings: IndexSettings | None = None) -> FastAPI:
@@ -67,11 +98,13 @@ def create_app(settings: ApiSettings | None = None, index_settings: IndexSetting
     app.state.service = None
     app.state.answer_cache = None  # (service, AnswerCache), see api.deps.answer_cache
     app.state.metrics = ApiMetrics()
-    app.state.reload_lock = asyncio.Lock()
+    app.state.live = LiveIndex(app.state, index_settings)
     rate = parse_rate(settings.rate_limit)
     app.state.limiter = SlidingWindowLimiter(*rate) if rate else None
+    app.state.shared = SharedState(None, settings.answer_cache_size, settings.answer_cache_ttl)  # Redis: lifespan
+    app.state.shared_limiter = None
 
-    for module in (ask, search, documents, feedback, health, admin):
+    for module in (ask, search, documents, targets, feedback, health, admin):
         app.include_router(module.router)
     _include_optional(app)
     install_error_handlers(app)
@@ -85,7 +118,7 @@ def create_app(settings: ApiSettings | None = None, index_settings: IndexSetting
             allow_origins=["*"] if "*" in origins else origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "X-Jauap-Session", "X-Request-ID"],
-            expose_headers=["Retry-After", "X-Request-ID"],
+            expose_headers=["Retry-After", "X-Request-ID", "X-Jauap-Index-Version"],
             max_age=600,
         )
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.cache import AnswerCache
 from api.metrics import ApiMetrics
-from api.ratelimit import SlidingWindowLimiter, retry_after_header
+from api.ratelimit import RedisLimiter, SlidingWindowLimiter, retry_after_header
 from api.settings import ApiSettings
 from index.models import Answer, Citation, Document, DocumentInfo
 from index.settings import IndexSettings
@@ -66,15 +66,25 @@ MetricsDep = Annotated[ApiMetrics, Depends(get_metrics)]
 
 
 def rate_limited(request: Request) -> None:
-    """429 + Retry-After when this client (widget session, else IP) or its IP as a whole sends too much."""
-    limiter: SlidingWindowLimiter | None = request.app.state.limiter
+    """429 + Retry-After when this client (widget session, else IP) or its IP as a whole sends too much.
+
+    The IP is the peer's, or the one a trusted proxy (JAUAP_TRUSTED_PROXIES) forwarded: uvicorn resolves it.
+    """
+    state = request.app.state
+    limiter: SlidingWindowLimiter | None = state.limiter
     if limiter is None:
         return
+    shared_limiter: RedisLimiter | None = state.shared_limiter
     ip = request.client.host if request.client else "unknown"
     session = (request.headers.get(SESSION_HEADER) or "")[:128]
     client_key = f"session:{session}" if session else f"client:{ip}"
-    factor = request.app.state.settings.rate_limit_ip_factor
-    wait = limiter.hit(client_key) or limiter.hit(f"ip:{ip}", cost_limit=limiter.limit * factor)
+    ip_limit = limiter.limit * state.settings.rate_limit_ip_factor
+
+    def hit(counter: SlidingWindowLimiter | RedisLimiter) -> float | None:
+        return counter.hit(client_key) or counter.hit(f"ip:{ip}", cost_limit=ip_limit)
+
+    # shared by every replica when Redis is set; this process's own window while Redis is away
+    wait = state.shared.call(lambda _: hit(shared_limiter), lambda: hit(limiter)) if shared_limiter else hit(limiter)
     if wait is not None:
         request.app.state.metrics.rate_limited.inc()
         raise HTTPException(

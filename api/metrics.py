@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 class ApiMetrics:
@@ -30,4 +30,22 @@ class ApiMetrics:
         self.rate_limited = Counter("jauap_rate_limited", "Requests refused with 429.", registry=self.registry)
         self.reloads = Counter(
             "jauap_index_reloads", "Index hot reloads by outcome.", ["outcome"], registry=self.registry
+        )
+        # set when /metrics is scraped (api.status): shared state every replica reads alike
+        self.degraded = Gauge(
+            "jauap_degraded", "1 while a part runs degraded (database, redis, index).", ["part"], registry=self.registry
+        )
+        self.spooled = Gauge(
+            "jauap_querylog_spooled_rows",
+            "Log rows this process spooled locally while the database was down.",
+            registry=self.registry,
+        )
+        self.logged_questions = Gauge(
+            "jauap_logged_questions", "Questions in the query log (all replicas).", registry=self.registry
+        )
+        self.logged_feedback = Gauge(
+            "jauap_logged_feedback", "Ratings in the query log (all replicas).", ["rating"], registry=self.registry
+        )
+        self.index_version = Gauge(
+            "jauap_index_version_info", "The index version this process serves.", ["version"], registry=self.registry
         )

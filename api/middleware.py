@@ -25,7 +25,11 @@ def _route_label(scope: Scope) -> str:
 
 
 class RequestContextMiddleware:
-    """Gives each request an id (from X-Request-ID if sane), logs one line for it and records metrics."""
+    """Gives each request an id (from X-Request-ID if sane), logs one line for it and records metrics.
+
+    Every response also names the index version served (`X-Jauap-Index-Version`), so a client or a balancer can
+    see that all replicas agree.
+    """
 
     def __init__(self, app: ASGIApp, metrics: ApiMetrics) -> None:
         self.app = app
@@ -45,7 +49,11 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                live = getattr(getattr(scope.get("app"), "state", None), "live", None)
+                if live is not None and live.version:  # which index version this replica serves
+                    headers.append((b"x-jauap-index-version", live.version.encode()))
+                message["headers"] = headers
             await send(message)
 
         try:

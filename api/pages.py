@@ -31,6 +31,7 @@ PAGE_HEADERS = {
 # Assets revalidate cheaply by ETag; the widget may be cached a while by every host page's visitors.
 ASSETS = {
     "search.js": "text/javascript; charset=utf-8",
+    "targets.js": "text/javascript; charset=utf-8",
     "viewer.js": "text/javascript; charset=utf-8",
     "ui.js": "text/javascript; charset=utf-8",
     "search.css": "text/css; charset=utf-8",

@@ -1,4 +1,4 @@
-"""A sliding-window rate limiter (in process memory) and the FastAPI dependency that applies it."""
+"""Sliding-window rate limiters: one in process memory, one shared by every replica through Redis (`limits`)."""
 
 from __future__ import annotations
 
@@ -58,6 +58,35 @@ class SlidingWindowLimiter:
         for key in stale:
             del self._hits[key]
         self._last_sweep = now
+
+
+class RedisLimiter:
+    """The same sliding window as `SlidingWindowLimiter`, kept in Redis so a client's hits add up across replicas.
+
+    `limits`' moving window (an exact log of hit times per key, trimmed by a Lua script) does the counting; Redis
+    errors propagate, so the caller can fall back to its own process's limiter (`api.shared.SharedState.call`).
+    """
+
+    def __init__(self, url: str, limit: int, window: float, timeout: float = 0.5) -> None:
+        from limits import RateLimitItemPerSecond
+        from limits.storage import RedisStorage
+        from limits.strategies import MovingWindowRateLimiter
+
+        self.limit = limit
+        self.window = window
+        self._item = RateLimitItemPerSecond
+        self._storage = RedisStorage(
+            url, key_prefix="jauap:limits", socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+        self._limiter = MovingWindowRateLimiter(self._storage)
+
+    def hit(self, key: str, cost_limit: int | None = None) -> float | None:
+        """Record a hit for `key`; None if allowed, else the seconds to wait before retrying."""
+        item = self._item(cost_limit or self.limit, int(self.window))
+        if self._limiter.hit(item, key):
+            return None
+        stats = self._limiter.get_window_stats(item, key)
+        return max(stats.reset_time - time.time(), 0.001)
 
 
 def retry_after_header(seconds: float) -> str:

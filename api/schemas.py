@@ -61,6 +61,28 @@ class CitationOut(SpanOut):
     viewer_url: str = Field(description="Page that opens the document at this passage, highlighted.")
 
 
+class TargetRowOut(BaseModel):
+    indicator: str
+    year: int | None
+    value: float
+    high: float | None = None
+    value_text: str = Field(description="The figure as written.")
+    unit: str | None
+    comparison: str | None = Field(description='">=", "<=", "top" or null.')
+    value_start: int = Field(description="The «year … value unit» clause in the document text.")
+    value_end: int
+
+
+class TargetAnswerOut(BaseModel):
+    """The programme target rows an answer was taken from (see docs/targets.md)."""
+
+    rows: list[TargetRowOut]
+    label: str = Field(description="«indicator · year · value unit; …» for display.")
+    doc: str
+    start: int = Field(description="The statement cited as the answer.")
+    end: int
+
+
 class AskResponse(BaseModel):
     answer_id: str = Field(description="Pass to POST /feedback to rate this answer.")
     abstained: bool = Field(description="True when the documents do not answer the question.")
@@ -76,6 +98,10 @@ class AskResponse(BaseModel):
         description="Why the documents were judged not to answer: no_passages, unknown_figure (a year or code they "
         "never mention), low_confidence, no_amount (no figure in the unit asked for), concept_missing (no sentence "
         "carries what is asked). Null when answered.",
+    )
+    index_version: str | None = Field(None, description="The published index version that answered.")
+    target: TargetAnswerOut | None = Field(
+        None, description="When a programme target answered: its rows (indicator · year · value). Null otherwise."
     )
 
 
@@ -117,12 +143,16 @@ class FeedbackResponse(BaseModel):
 
 class Health(BaseModel):
     status: str
+    index_version: str | None = None
 
 
 class Readiness(BaseModel):
-    status: str
+    status: Literal["ready", "degraded"]
     documents: int
     embedder: str
+    index_version: str | None = None
+    engines: dict[str, str] = Field(default_factory=dict, description="Which engine holds the log and shared state.")
+    degraded: dict[str, str] = Field(default_factory=dict, description="Part → why it runs degraded.")
 
 
 class ReloadResponse(BaseModel):

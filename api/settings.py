@@ -35,14 +35,34 @@ class ApiSettings(BaseSettings):
     querylog_path: Path = Field(
         PROJECT_ROOT / "artifacts" / "querylog.sqlite3", description="SQLite file of questions and feedback (redacted)."
     )
+    database_url: str = Field(
+        "",
+        description="postgresql://user:pass@host:5432/db to keep the query log, feedback and pin audit in PostgreSQL "
+        "(shared by every replica); '' = the SQLite file at JAUAP_QUERYLOG_PATH.",
+    )
+    querylog_retention_days: int = Field(
+        0, ge=0, description="Questions, feedback and audit rows older than this many days are deleted (0 = keep)."
+    )
+    redis_url: str = Field(
+        "",
+        description="redis://host:6379/0 to share rate limits, the answer cache, bot state and Telegram update "
+        "de-duplication between replicas; '' = in each process.",
+    )
+    answer_cache_ttl: int = Field(3600, ge=1, description="Seconds an answer stays in the shared (Redis) answer cache.")
+    index_watch_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="How often the API checks whether a new index version was published (the JAUAP_INDEX_DIR "
+        "link) and switches to it without a restart; 0 = only on POST /admin/reload.",
+    )
     admin_token: SecretStr = Field(
         SecretStr(""), description="Bearer token for /admin/reload and /admin/report; '' disables the admin endpoints."
     )
     answer_cache_size: int = Field(
         2048,
         ge=0,
-        description="Answers kept in memory per process for repeated questions (0 = off); "
-        "emptied when the index is reloaded.",
+        description="Answers kept for repeated questions (0 = off): in memory per process, or in Redis when "
+        "JAUAP_REDIS_URL is set; a new index version starts a fresh cache.",
     )
     max_body_bytes: int = Field(65_536, ge=1024, description="Larger request bodies are rejected with 413.")
     log_level: str = Field("INFO", description="Logging level.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from types import SimpleNamespace
 from typing import Any
 
 from bot.settings import BotSettings
@@ -15,17 +16,28 @@ from ops.logs import setup_logging
 logger = logging.getLogger("bot")
 
 
-async def run_polling(settings: BotSettings, service: Any, querylog: Any) -> None:
-    """Poll Telegram until interrupted (SIGINT/SIGTERM), then close the session and the storage."""
+async def run_polling(
+    settings: BotSettings, service: Any, querylog: Any, live: Any = None, watch_seconds: float = 2.0
+) -> None:
+    """Poll Telegram until interrupted (SIGINT/SIGTERM), then close the session and the storage.
+
+    With `live` (an `api.live.LiveIndex` whose `CurrentService` is `service`), a newly published index version is
+    switched in as the API does.
+    """
     from bot.client import create_bot, create_storage
     from bot.dispatcher import build_dispatcher
 
     bot = create_bot(settings)
     dp = build_dispatcher(service, querylog, settings, create_storage(settings))
+    watcher = None
+    if live is not None:
+        watcher = asyncio.create_task(live.watch(watch_seconds))
     try:
         await bot.delete_webhook(drop_pending_updates=False)  # polling and a webhook exclude each other
         await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
     finally:
+        if watcher is not None:
+            watcher.cancel()
         await dp.storage.close()
         await bot.session.close()
 
@@ -41,17 +53,37 @@ def main() -> int:
         print("error: JAUAP_BOT_MODE=webhook — the API app serves the bot (python -m api)", file=sys.stderr)
         return 2
     setup_logging("INFO", json=True)
+    from api.live import CurrentService, LiveIndex
     from index.service import build_service  # heavy imports only once the settings are known to be usable
+    from ops.db import DatabaseError
     from ops.querylog import QueryLog
 
+    if settings.redis_url:  # fail here, clearly, rather than on the first update
+        from api.shared import SharedStateError, connect
+
+        try:
+            connect(settings.redis_url).close()
+        except SharedStateError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     try:
-        service = build_service(IndexSettings())
+        querylog = QueryLog(
+            settings.querylog_path, settings.database_url, retention_days=settings.querylog_retention_days
+        )
+    except DatabaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    live = LiveIndex(SimpleNamespace(service=None), IndexSettings(), build_service)
+
+    async def serve() -> None:
+        await live.reload()
+        await run_polling(settings, CurrentService(live), querylog, live)
+
+    try:
+        asyncio.run(serve())
     except JauapError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    querylog = QueryLog(settings.querylog_path)
-    try:
-        asyncio.run(run_polling(settings, service, querylog))
     finally:
         querylog.close()
     return 0

@@ -79,11 +79,16 @@ def create_bot(settings: BotSettings) -> Bot:
 
 
 def create_storage(settings: BotSettings, **kwargs: Any) -> BaseStorage:
-    """Redis when JAUAP_REDIS_URL is set (shared by every bot instance), else process memory."""
+    """Redis when JAUAP_REDIS_URL is set (shared by every bot instance; memory while it is away), else memory."""
     if not settings.redis_url:
         return MemoryStorage()
     from aiogram.fsm.storage.base import DefaultKeyBuilder
     from aiogram.fsm.storage.redis import RedisStorage
 
+    from bot.storage import FallbackStorage
+
     builder = DefaultKeyBuilder(prefix="jauap", with_bot_id=True, with_destiny=True)
-    return RedisStorage.from_url(settings.redis_url, key_builder=builder, **kwargs)
+    timeouts = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}  # one Redis call never stalls an update
+    return FallbackStorage(
+        RedisStorage.from_url(settings.redis_url, connection_kwargs=timeouts, key_builder=builder, **kwargs)
+    )

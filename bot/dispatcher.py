@@ -12,7 +12,7 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand
 
 from bot.middlewares import ContextMiddleware, LoggingMiddleware, ThrottlingMiddleware
-from bot.routers import callbacks, errors, fallback, groups, help, inline, lang, questions, start
+from bot.routers import callbacks, errors, fallback, groups, help, inline, lang, questions, start, targets
 from bot.settings import BotSettings
 from bot.texts import DEFAULT_LANG, LANGS, t
 
@@ -20,7 +20,8 @@ logger = logging.getLogger(__name__)
 
 
 def commands(language: str) -> list[BotCommand]:
-    return [BotCommand(command=name, description=t(f"cmd_{name}", language)) for name in ("start", "help", "lang")]
+    names = ("start", "help", "targets", "lang")
+    return [BotCommand(command=name, description=t(f"cmd_{name}", language)) for name in names]
 
 
 async def register_commands(bot: Bot) -> None:
@@ -54,6 +55,7 @@ def build_dispatcher(
         start.build_router(),
         lang.build_router(),
         help.build_router(),
+        targets.build_router(),
         callbacks.build_router(),
         inline.build_router(),
         groups.build_router(),

@@ -173,6 +173,10 @@ def render_answer(
     if len(sentence) > passage_chars:
         sentence = window(sentence, (), passage_chars)[0] + " …"
     blocks = [f"💡 <b>{esc(t('answer', lang))}:</b> <b>{esc(sentence)}</b>"]
+    target = getattr(answer, "target", None)  # a programme target answered: indicator · year · value first
+    if target is not None:
+        blocks.insert(0, "\n".join(f"🎯 {esc(r.indicator)}{f' · {r.year}' if r.year else ''} · <b>{esc(r.figure)}</b>"
+                                    for r in target.rows))
     if cited:
         blocks.append(f"📚 <b>{esc(t('sources', lang))}:</b>")
         blocks += source_blocks(cited, answer, titles, passage_chars=passage_chars)

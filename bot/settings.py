@@ -32,6 +32,8 @@ class BotSettings(BaseSettings):
     querylog_path: Path = Field(
         PROJECT_ROOT / "artifacts" / "querylog.sqlite3", description="Query/feedback store shared with the API."
     )
+    database_url: str = Field("", description="PostgreSQL URL of the query log shared with the API ('' = SQLite).")
+    querylog_retention_days: int = Field(0, ge=0, description="Days log rows are kept (0 = keep).")
     viewer_base_url: str = Field(
         "", description="Public base URL of the API (its /view/{doc} page), e.g. https://jauap.kz; empty = no links."
     )

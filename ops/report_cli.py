@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from rich.console import Console
 from rich.table import Table
 
+from ops.db import DatabaseError
 from ops.querylog import QueryLog
 from ops.report import Report, build_report, write_chart, write_csv
 
@@ -27,6 +28,7 @@ class ReportSettings(BaseSettings):
     querylog_path: Path = Field(
         PROJECT_ROOT / "artifacts" / "querylog.sqlite3", description="Query/feedback store shared with the API."
     )
+    database_url: str = Field("", description="PostgreSQL URL of the query log shared with the API ('' = SQLite).")
 
 
 def parse_since(value: str | None, now: datetime | None = None) -> datetime | None:
@@ -104,8 +106,10 @@ def report_command(
 ) -> None:
     """Volume, abstention, top questions, content gaps and thumbs-down from the query/feedback log."""
     console = Console()
-    path = log or ReportSettings().querylog_path
-    if not path.is_file():
+    settings = ReportSettings()
+    path = log or settings.querylog_path
+    url = "" if log else settings.database_url
+    if not url and not path.is_file():
         console.print(
             f"[red]No query log at {path}.[/red] The API and the bot write it; pass --log or set JAUAP_QUERYLOG_PATH."
         )
@@ -115,7 +119,11 @@ def report_command(
         from index.embedders import make_embedder
 
         vectors = make_embedder(embedder)
-    querylog = QueryLog(path)
+    try:
+        querylog = QueryLog(path, url)
+    except DatabaseError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
     try:
         report = build_report(querylog, since=parse_since(since), embedder=vectors)
     finally:

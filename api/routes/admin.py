@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from sqlalchemy.exc import SQLAlchemyError
 
-from api.deps import MetricsDep, QueryLogDep, require_admin
+from api.deps import QueryLogDep, require_admin
 from api.schemas import ReloadResponse
 from index.errors import JauapError
 
@@ -23,21 +24,12 @@ _AUTH = {401: {"description": "Missing or wrong bearer token"}, 403: {"descripti
 @router.post(
     "/reload", response_model=ReloadResponse, responses={**_AUTH, 409: {"description": "The new index failed to load"}}
 )
-async def reload_index(request: Request, metrics: MetricsDep) -> ReloadResponse:
+async def reload_index(request: Request) -> ReloadResponse:
     """Load the (re)built index beside the serving one, then swap: requests in flight finish on the old one."""
-    from index.service import build_service
-
-    state = request.app.state
-    async with state.reload_lock:
-        try:
-            service = await asyncio.to_thread(build_service, state.index_settings)
-        except JauapError as exc:
-            metrics.reloads.labels("failed").inc()
-            logger.error("index reload failed, still serving the previous index: %s", exc)
-            raise HTTPException(409, f"Reload failed; still serving the previous index. {exc}") from exc
-        state.service = service
-    metrics.reloads.labels("ok").inc()
-    logger.info("index reloaded")
+    try:
+        service = await request.app.state.live.reload()
+    except JauapError as exc:
+        raise HTTPException(409, f"Reload failed; still serving the previous index. {exc}") from exc
     return ReloadResponse(
         status="reloaded",
         documents=len(service.documents()),
@@ -61,4 +53,8 @@ async def report(
         querylog.flush()
         return build_report(querylog, since=start).to_dict()
 
-    return await asyncio.to_thread(build)
+    try:
+        return await asyncio.to_thread(build)
+    except SQLAlchemyError as exc:
+        logger.error("report failed: %s", exc)
+        raise HTTPException(503, "The query log database is unavailable; try the report again later.") from exc

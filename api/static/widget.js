@@ -248,6 +248,7 @@
     .cite { display: inline-block; margin-left: 4px; font-size: 12px; font-weight: 700; color: var(--jw-brand);
       text-decoration: none; vertical-align: super; }
     .from { margin: 6px 0 0; font-size: 12.5px; color: #506070; }
+    .target { margin: 0 0 8px; padding-left: 18px; font-size: 13.5px; }
     .from a, .sources a, .call { color: var(--jw-brand); }
     h3 { margin: 12px 0 4px; font-size: 12.5px; text-transform: uppercase; letter-spacing: .04em; color: #506070; }
     .sources { margin: 0; padding-left: 22px; font-size: 13.5px; }
@@ -489,6 +490,13 @@
     return h("li", {}, link, section ? h("span", { class: "section" }, section) : null);
   }
 
+  /* «indicator · year · value» of a programme target the answer was taken from. */
+  function targetLine(r) {
+    const sign = { ">=": "≥ ", "<=": "≤ ", top: "top " }[r.comparison] || "";
+    const unit = r.unit && r.unit !== ":1" ? ` ${r.unit}` : "";
+    return h("li", {}, `${r.indicator}${r.year ? ` · ${r.year}` : ""} · `, h("b", {}, `${sign}${r.value_text}${unit}`));
+  }
+
   function renderAnswer(data) {
     const citations = Array.isArray(data.citations) ? data.citations : [];
     const article = h("article", { class: "msg bot answer" });
@@ -496,6 +504,8 @@
 
     if (!data.abstained && data.answer) {
       const a = data.answer;
+      const rows = Array.isArray(data.target?.rows) ? data.target.rows : [];
+      if (rows.length) article.append(h("ul", { class: "target" }, ...rows.map(targetLine)));
       const i = containing(a, citations);
       const quote = h("blockquote", {});
       if (i >= 0) {

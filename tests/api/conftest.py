@@ -48,6 +48,7 @@ def api_settings(tmp_path: Path) -> ApiSettings:
         admin_token=ADMIN_TOKEN,
         rate_limit="0",
         cors_origins="https://gov.example.kz",
+        index_watch_seconds=0,  # switches are tested on their own (tests/replicas); here only /admin/reload swaps
         _env_file=None,
     )
 

@@ -20,7 +20,12 @@ def test_ask_returns_the_contract_object_with_id_titles_and_viewer_links(client:
     response = client.post("/ask", json={"question": QUESTION})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"answer_id", "abstained", "answer", "citations", "confidence", "curated", "abstain_reason"}
+    assert set(body) == {
+        "answer_id", "abstained", "answer", "citations", "confidence", "curated", "abstain_reason", "index_version",
+        "target",
+    }  # fmt: skip
+    assert body["index_version"].startswith("index-")  # the published version folder (index/store.py)
+    assert body["target"] is None  # set only when a programme target row answered (docs/targets.md)
     assert len(body["answer_id"]) == 32
     assert body["abstained"] is False and body["abstain_reason"] is None
     answer = body["answer"]

@@ -6,10 +6,18 @@ from fastapi.testclient import TestClient
 
 
 def test_health_and_readiness(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok"}
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok" and health["index_version"].startswith("index-")
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "documents": 3, "embedder": "hash"}
+    assert ready.json() == {
+        "status": "ready",
+        "documents": 3,
+        "embedder": "hash",
+        "index_version": health["index_version"],
+        "engines": {"database": "sqlite", "shared_state": "process"},
+        "degraded": {},
+    }
 
 
 def test_readiness_is_503_while_no_index_is_loaded(client: TestClient) -> None:

@@ -250,7 +250,7 @@ def test_start_offers_languages_and_lang_choice_is_remembered(telegram, service,
     assert choose == t("choose_lang", "kk")
     menus = {p.get("language_code"): p["commands"] for p in telegram.calls_of("setMyCommands")}
     assert set(menus) == {None, "kk", "ru"}
-    assert {c["command"] for c in menus["ru"]} == {"start", "help", "lang"}
+    assert {c["command"] for c in menus["ru"]} == {"start", "help", "targets", "lang"}
     assert menus["ru"][0]["description"] == t("cmd_start", "ru")
     assert menus["kk"][0]["description"] == t("cmd_start", "kk")
 
@@ -345,3 +345,27 @@ def test_python_m_bot_without_a_token_says_what_to_set(tmp_path) -> None:
     )
     assert result.returncode == 2
     assert "JAUAP_BOT_TOKEN" in result.stderr
+
+
+def test_targets_command_offers_programmes_and_shows_their_indicators(telegram, service, querylog) -> None:
+    async def scenario() -> None:
+        async with polling(telegram, service, querylog):
+            telegram.push(message("/targets", user_id=219))
+            [menu] = await telegram.until("sendMessage")
+            programme = buttons(menu)[0]
+            assert programme["text"] == "«Электрондық үкімет» порталы"
+            telegram.push(callback(programme["callback_data"], menu, user_id=219))
+            [shown] = await telegram.until("editMessageText")
+            back = next(b["callback_data"] for b in buttons(shown) if b["text"].startswith("↩"))
+            telegram.push(callback(back, menu, user_id=219))
+            await telegram.until("editMessageText", 2)
+
+    asyncio.run(scenario())
+    menu = telegram.calls_of("sendMessage")[0]
+    assert menu["text"] == t("targets_choose", "kk")
+    shown, again = telegram.calls_of("editMessageText")
+    assert "нысаналы көрсеткіштер (1/1)" in shown["text"]
+    assert "компьютерлік сауаттылық деңгейі</a> — <b>2020: 80 %</b>" in shown["text"]
+    assert "2020: ≤ 3 жұмыс күні" in shown["text"]
+    assert 'href="https://jauap.example.kz/view/egov-portal.txt?start=' in shown["text"]
+    assert again["text"] == t("targets_choose", "kk")

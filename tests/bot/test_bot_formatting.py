@@ -153,3 +153,25 @@ def test_throttling_allows_a_burst_then_refills_at_the_rate() -> None:
     assert throttle.allow(1, now=0.2) == (False, False)  # …not again
     assert throttle.allow(2, now=0.2) == (True, False)  # other users unaffected
     assert throttle.allow(1, now=1.3) == (True, False)  # one token back after a second
+
+
+def test_an_answer_from_a_target_row_starts_with_indicator_year_value() -> None:
+    from dataclasses import dataclass
+
+    from index.models import Answer, Document, DocumentInfo, Span
+    from index.target_match import TargetIndex, TargetMatch, answer_from_targets
+    from index.targets import extract_targets
+
+    @dataclass(frozen=True)
+    class TargetAnswer(Answer):
+        target: TargetMatch | None = None
+
+    text = "Нысаналы индикаторлар: 1) АКТ-парктердің саны 2017 жылы - 2, 2020 жылы - кемінде 4 құрауы тиіс.\n\n"
+    doc = Document(DocumentInfo(id="p.txt", title_kk="P", title_ru="P"), text)
+    match = answer_from_targets("АКТ-парктердің саны қанша болуы тиіс?", TargetIndex(extract_targets(doc)))
+    assert match is not None
+    span = Span("p.txt", match.start, match.end, text[match.start : match.end])
+    [reply] = render_answer(TargetAnswer("q", span, [], target=match), "kk", {})
+    first, second = reply.split("\n")[:2]
+    assert first == "🎯 АКТ-парктердің саны · 2017 · <b>2</b>"
+    assert second == "🎯 АКТ-парктердің саны · 2020 · <b>≥ 4</b>"

@@ -56,6 +56,13 @@ def test_webhook_with_the_right_secret_answers_and_logs(webhook_app: TestClient,
     assert question.channel == "telegram" and rating.answer_id == question.answer_id and rating.rating == 1
 
 
+def test_an_update_delivered_twice_is_answered_once(webhook_app: TestClient, telegram: FakeTelegram) -> None:
+    update = message(QUESTION_KK, user_id=403)
+    assert post_update(webhook_app, update, update_id=7).status_code == 200
+    assert post_update(webhook_app, update, update_id=7).status_code == 200  # Telegram's redelivery
+    assert len(telegram.calls_of("sendMessage")) == 1
+
+
 @pytest.mark.parametrize("secret", ["wrong-secret", "", None])
 def test_webhook_rejects_a_wrong_or_missing_secret(
     webhook_app: TestClient, telegram: FakeTelegram, secret: str | None

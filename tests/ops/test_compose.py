@@ -58,18 +58,34 @@ def _healthcheck(service: dict) -> str:
     return " ".join(test) if isinstance(test, list) else test
 
 
-def test_four_services_and_their_volumes(config: dict) -> None:
-    assert set(config["services"]) == {"indexer", "api", "bot", "redis"}
-    assert {"index", "state", "redis-data"} <= set(config["volumes"])
+def test_services_and_their_volumes(config: dict) -> None:
+    assert set(config["services"]) == {"indexer", "api", "bot", "nginx", "postgres", "redis"}
+    assert {"index", "state", "postgres-data", "redis-data"} <= set(config["volumes"])
 
 
-def test_api_waits_for_a_successful_index_build_and_reports_readiness(config: dict) -> None:
+def test_api_replicas_scale_behind_nginx_and_wait_for_the_index_and_engines(config: dict) -> None:
     api = config["services"]["api"]
-    assert api["depends_on"]["indexer"]["condition"] == "service_completed_successfully"
+    for needed, condition in (("indexer", "service_completed_successfully"), ("postgres", "service_healthy"),
+                              ("redis", "service_healthy")):  # fmt: skip
+        assert api["depends_on"][needed]["condition"] == condition
     assert "ops.healthcheck" in _healthcheck(api)  # probes /readyz on JAUAP_PORT
     assert api["restart"] == "unless-stopped"
     assert api["command"] == ["python", "-m", "api"]
     assert api["environment"]["JAUAP_HOST"] == "0.0.0.0"
+    assert "ports" not in api and "container_name" not in api  # `--scale api=3` needs both absent
+    assert api["environment"]["JAUAP_DATABASE_URL"].startswith("postgresql://jauap:")
+    assert api["environment"]["JAUAP_REDIS_URL"].startswith("redis://redis:")
+    assert api["environment"]["JAUAP_TRUSTED_PROXIES"] == "*"
+
+
+def test_nginx_is_the_only_published_entry_and_routes_the_webhook_to_the_bot(config: dict) -> None:
+    nginx = config["services"]["nginx"]
+    assert nginx["image"].startswith("nginx:1.27")
+    assert str(nginx["ports"][0]).endswith("8080") or nginx["ports"][0]["target"] == 8080
+    assert _mounts(nginx)["/etc/nginx/conf.d/default.conf"] == ("nginx.conf", True)
+    conf = (ROOT / "ops" / "nginx.conf").read_text(encoding="utf-8")
+    assert "server api:8000 resolve" in conf and "server bot:8000 resolve" in conf
+    assert "X-Forwarded-For" in conf and "location /telegram/" in conf
 
 
 def test_index_volume_is_written_by_the_indexer_and_read_only_elsewhere(config: dict) -> None:
@@ -85,19 +101,21 @@ def test_index_volume_is_written_by_the_indexer_and_read_only_elsewhere(config: 
     assert indexer["environment"]["JAUAP_INDEX_DIR"].startswith("/data/index/")
 
 
-def test_bot_waits_for_healthy_api_and_redis(config: dict) -> None:
+def test_bot_runs_in_webhook_mode_through_the_api_app(config: dict) -> None:
     bot = config["services"]["bot"]
-    assert bot["depends_on"]["api"]["condition"] == "service_healthy"
+    assert bot["command"] == ["python", "-m", "api"]
+    assert bot["environment"]["JAUAP_BOT_MODE"] == "webhook"
     assert bot["depends_on"]["redis"]["condition"] == "service_healthy"
-    assert bot["command"] == ["python", "-m", "bot"]
-    assert bot["environment"]["JAUAP_REDIS_URL"].startswith("redis://redis:")
 
 
-def test_redis_is_persistent_and_health_checked(config: dict) -> None:
-    redis = config["services"]["redis"]
-    assert redis["image"].startswith("redis:7")
-    assert "redis-cli ping" in _healthcheck(redis)
-    assert _mounts(redis)["/data"] == ("redis-data", False)
+def test_postgres_and_redis_are_persistent_and_health_checked(config: dict) -> None:
+    services = config["services"]
+    assert services["postgres"]["image"].startswith("postgres:16")
+    assert "pg_isready" in _healthcheck(services["postgres"])
+    assert _mounts(services["postgres"])["/var/lib/postgresql/data"] == ("postgres-data", False)
+    assert services["redis"]["image"].startswith("redis:7")
+    assert "redis-cli ping" in _healthcheck(services["redis"])
+    assert _mounts(services["redis"])["/data"] == ("redis-data", False)
 
 
 def test_every_setting_reaches_the_containers(config: dict) -> None:
@@ -126,7 +144,8 @@ def test_dockerfile_is_slim_non_root_and_pins_cpu_torch() -> None:
     assert users and users[-1] not in ("root", "0")
     assert "torch==2.13.0" in dockerfile and "download.pytorch.org/whl/cpu" in dockerfile
     assert "ARG ST_MODEL" in dockerfile
-    for preset in CONTAINER_PRESET - {"JAUAP_REDIS_URL"}:  # the Redis address belongs to the compose network
+    # the Redis and PostgreSQL addresses belong to the compose network
+    for preset in CONTAINER_PRESET - {"JAUAP_REDIS_URL", "JAUAP_DATABASE_URL"}:
         assert re.search(rf"^\s+{preset}=\S+", dockerfile, flags=re.MULTILINE), f"{preset} not preset in the image"
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert {".env", ".venv", ".git", "artifacts"} <= set(ignored)

@@ -87,3 +87,35 @@ def test_questions_since_filters_by_time(tmp_path) -> None:
         assert log.questions(since=datetime.now(UTC) + timedelta(minutes=5)) == []
         naive_past = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
         assert len(log.questions(since=naive_past)) == 1
+
+
+def test_a_log_written_before_migrations_is_upgraded_in_place(tmp_path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:  # the schema this log had before ops/migrations existed
+        conn.executescript(
+            "CREATE TABLE questions (answer_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, channel TEXT NOT NULL,"
+            " question TEXT NOT NULL, lang TEXT, abstained INTEGER NOT NULL, confidence REAL NOT NULL, top_doc TEXT,"
+            " latency_ms REAL NOT NULL);"
+            "CREATE TABLE feedback (answer_id TEXT PRIMARY KEY, rating INTEGER NOT NULL, reason TEXT,"
+            " channel TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);"
+            "INSERT INTO questions VALUES ('old', '2026-01-02T03:04:05+00:00', 'web', 'q', 'kk', 1, 0.2, NULL, 9.0);"
+        )
+    with QueryLog(path) as log:
+        _ask(log, "new", curated=True, index_version="index-20260101")
+        log.flush()
+        old, new = log.questions()
+    assert (old.answer_id, old.created_at, old.curated) == ("old", datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), False)
+    assert (new.curated, new.index_version) == (True, "index-20260101")
+
+
+def test_spool_delivers_each_file_once_and_skips_a_live_writers_file(tmp_path) -> None:
+    from ops.spool import Spool
+
+    mine, other = Spool(tmp_path), Spool(tmp_path)
+    mine.append([("questions", {"answer_id": "a"})])
+    other.append([("questions", {"answer_id": "b"})])  # still open: its writer is alive
+    delivered: list[list] = []
+    assert mine.drain(delivered.append) == 1
+    assert delivered == [[("questions", {"answer_id": "a"})]] and mine.pending() == 1
+    other.close()
+    assert mine.drain(delivered.append) == 1 and mine.pending() == 0

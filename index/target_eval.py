@@ -1,0 +1,108 @@
+"""Measure the target rows and the target answers: extraction against the hand-checked fixture, and how often the
+matcher fires on a question set and hits a gold span (the scorer's rule: overlap ≥ half the shorter span)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .target_match import TargetIndex, answer_from_targets
+from .targets import TargetRow
+
+FIELDS = ("doc", "indicator", "year", "value", "unit", "comparison", "start", "end", "value_start", "value_end")
+
+
+def row_key(row: TargetRow | dict) -> tuple:
+    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
+    return tuple(get(k) for k in FIELDS)
+
+
+def load_expected(path: Path) -> list[dict]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def score_extraction(rows: Sequence[TargetRow], expected: Sequence[dict]) -> dict:
+    """Rows exactly right (every field of `FIELDS`): precision over extracted, recall over expected."""
+    got = [row_key(r) for r in rows]
+    want = [row_key(e) for e in expected]
+    right = sum(1 for k in got if k in set(want))
+    return {
+        "expected": len(want),
+        "extracted": len(got),
+        "exact": right,
+        "precision": round(right / len(got), 4) if got else 0.0,
+        "recall": round(sum(1 for k in want if k in set(got)) / len(want), 4) if want else 0.0,
+    }
+
+
+def hits_gold(doc: str, start: int, end: int, text: str, gold_doc: str, gold: Sequence[str]) -> bool:
+    """The evaluation's rule: same document, overlap ≥ half of the shorter span."""
+    if doc != gold_doc:
+        return False
+    for g in gold:
+        pos = text.find(g)
+        while pos >= 0:
+            overlap = min(end, pos + len(g)) - max(start, pos)
+            if overlap >= 0.5 * min(len(g), end - start):
+                return True
+            pos = text.find(g, pos + 1)
+    return False
+
+
+@dataclass
+class MatcherScore:
+    questions: int = 0
+    fired: int = 0
+    right: int = 0
+    wrong: int = 0
+    fired_by_type: dict | None = None
+
+    def as_dict(self) -> dict:
+        return {"questions": self.questions, "fired": self.fired, "right": self.right, "wrong": self.wrong,
+                "by_type": self.fired_by_type or {}}
+
+
+def evaluate_matcher(
+    questions: Sequence[dict], index: TargetIndex, texts: dict[str, str],
+    hits_for: Callable[[str], Sequence[tuple[str, int, int]]] | None = None, **params: float,
+) -> MatcherScore:
+    """Fire / right / wrong over a question set (`type`, `doc`, `gold` as in ../shared/eval)."""
+    score = MatcherScore(fired_by_type={})
+    for q in questions:
+        score.questions += 1
+        hits = hits_for(q["question"]) if hits_for else ()
+        m = answer_from_targets(q["question"], index, hits, **params)
+        if m is None:
+            continue
+        score.fired += 1
+        ok = bool(q.get("gold")) and hits_gold(m.doc, m.start, m.end, texts[m.doc], q.get("doc", ""), q["gold"])
+        score.right += ok
+        score.wrong += not ok
+        by = score.fired_by_type.setdefault(q.get("type", "?"), [0, 0])
+        by[0 if ok else 1] += 1
+    return score
+
+
+def evaluate_override(service, questions: Sequence[dict], index: TargetIndex, texts: dict[str, str]) -> dict:
+    """answer@1 per question type, as the service answers and with a target match overriding its answer span —
+    what wiring `answer_from_targets` into `ask` would change (the matcher reads the service's top citations)."""
+    by_type: dict[str, list[int]] = {}
+    for q in questions:
+        if not q.get("gold"):
+            continue
+        answer = service.ask(q["question"])
+        hits = [(c.doc, c.start, c.end) for c in answer.citations]
+        span = (answer.answer.doc, answer.answer.start, answer.answer.end) if answer.answer else None
+        before = span is not None and hits_gold(*span, texts[span[0]], q["doc"], q["gold"])
+        m = answer_from_targets(q["question"], index, hits)
+        if m is not None:
+            span = (m.doc, m.start, m.end)
+        after = span is not None and hits_gold(*span, texts[span[0]], q["doc"], q["gold"])
+        row = by_type.setdefault(q.get("type", "?"), [0, 0, 0])
+        row[0] += 1
+        row[1] += before
+        row[2] += after
+    total = [sum(v[i] for v in by_type.values()) for i in range(3)]
+    return {"ALL": total, **by_type, "columns": ["answerable", "answer@1 before", "answer@1 with targets"]}

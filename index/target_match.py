@@ -1,0 +1,159 @@
+"""Answer a target question from the target rows: «… 2020 жылы қанша болуы тиіс?» → that indicator's row(s).
+
+A question is matched against each indicator phrase on folded, stemmed words (`index.text.fold`: plain keyboard
+and Latin typing land on the same keys as the corpus spelling) weighted by how rare a word is among the indicator
+phrases («үлесі» is in half of them, «телесериал» in one). The match fires only when the question asks for a
+figure (a «қанша / неше / пайыз / сколько / какой уровень» cue), the best indicator covers enough of its phrase,
+and it leads the next indicator by a margin; otherwise the normal answer path answers. Retrieval hits (the service's
+citations) can add evidence — a bonus for an indicator whose statement the retriever also ranked, the way a Russian
+question could match — but on train they only added wrong fires, so their default weight is 0 (docs/targets.md).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .targets import TargetRow
+from .text import fold, stem, words
+
+PREFIX = 5
+# Fitted on ../shared/eval/train.jsonl only, through the built index's answers: a grid of hit bonus {0, .1, .2, .3,
+# .4} × min score {.2, .25, .3, .35, .4, .5} × margin {0, .05, .1, .2}, keeping the best net answer@1 gain (+1) and,
+# among the ties, the fewest fires. The retriever's hits gained nothing on train and added wrong fires, so their
+# bonus is 0 by default; `hits` stay in the signature for a corpus where they help (pass `hit_bonus`).
+MIN_SCORE = 0.5
+MARGIN = 0.05
+HIT_BONUS = 0.0  # per retriever hit on the statement: bonus / (1 + rank) over the top 3
+# words that ask for a figure (Kazakh, Russian), folded like the questions: plain keyboard and Latin land on them
+_CUES = tuple(fold(w) for w in (
+    "қанша", "неше", "пайыз", "процент", "сколько", "каков", "какой", "какая", "какие", "нешінші", "деңгей",
+    "индикатор", "көрсеткіш", "показател", "целев", "тиіс", "жетуі", "болуы", "керек", "жоспар", "планир", "должн",
+    "уровен", "межел",
+))
+# pieces of words that ask what should be reached: «тиіс», «керек», «жоспарланған», «мақсат», «көзделген», «межелі»,
+# «индикатор», «нысаналы»; Russian «должен», «планируется», «целевой», «предполагается», «ожидается»
+_TARGET_CUES = tuple(fold(w) for w in (
+    "тиіс", "керек", "жоспар", "мақсат", "көздел", "межел", "индикат", "нысанал", "должн", "планир", "целев",
+    "предпола", "ожида", "намечен",
+))
+_STOP = {stem(fold(w), PREFIX) for w in (
+    "және", "мен", "бен", "пен", "үшін", "бойынша", "жылы", "жылға", "жыл", "қарай", "тиіс", "болуы", "қанша",
+    "неше", "керек", "еді", "дейін", "бар", "бұл", "осы", "ол", "да", "де", "та", "те", "ма", "ме", "жетуі",
+    "қандай", "какой", "какая", "какие", "сколько", "году", "года", "к", "в", "на", "по", "и", "с", "до", "для",
+    "что", "должен", "должна", "бағдарлама",
+)}
+
+
+@dataclass(frozen=True)
+class TargetMatch:
+    """The rows of one indicator that answer a question, and the statement to cite."""
+
+    rows: tuple[TargetRow, ...]  # every year of the indicator, or the asked year's rows
+    doc: str
+    start: int  # the statement (text[start:end]) — the answer span
+    end: int
+    score: float
+
+    @property
+    def label(self) -> str:
+        return "; ".join(r.label for r in self.rows)
+
+
+# words of one meaning that indicator phrases and questions use in turn («қолданатын» for «пайдаланатын»)
+_SAME = {stem(fold(a), PREFIX): stem(fold(b), PREFIX) for a, b in (("қолдану", "пайдалану"),)}
+
+
+def keys(text: str) -> list[str]:
+    """Stemmed, folded keys of a text's words (numbers kept whole), stop words out, synonyms on one key."""
+    out = []
+    for w in words(text):
+        k = stem(fold(w), PREFIX)
+        if k and k not in _STOP and (len(k) > 1 or k.isdigit()):
+            out.append(_SAME.get(k, k))
+    return out
+
+
+def asks_for_figure(question: str) -> bool:
+    folded = [fold(w) for w in words(question)]
+    return "%" in question or any(f.startswith(c) for f in folded for c in _CUES)
+
+
+def asks_for_target(question: str, years: set[int | None]) -> bool:
+    """A target, not a state: «болуы тиіс / жоспарланған / оқытылмақ / должен / планируется», or a year the
+    indicator has a target for. «2008 жылғы деректер бойынша қанша?» asks for a fact the analysis states."""
+    folded = [fold(w) for w in words(question)]
+    if any(c in f for f in folded for c in _TARGET_CUES) or any(re.search(r"[мбп]ак$", f) for f in folded):
+        return True
+    return bool(_years(question) & years)
+
+
+class TargetIndex:
+    """Indicator phrases (one entry per statement) with word weights; built once from the rows."""
+
+    def __init__(self, rows: Iterable[TargetRow]) -> None:
+        groups: dict[tuple[str, int, int], list[TargetRow]] = defaultdict(list)
+        for r in rows:
+            groups[(r.doc, r.start, r.end)].append(r)
+        self.groups = list(groups.items())
+        # the indicator phrase, and the unit words its values carry («абонент», «дана», «адам»)
+        self.keys = [set(keys(rs[0].indicator + " " + " ".join({r.unit or "" for r in rs}))) for _, rs in self.groups]
+        df = Counter(k for ks in self.keys for k in ks)
+        n = max(1, len(self.keys))
+        self.idf = {k: math.log(1 + n / c) for k, c in df.items()}
+        self.unknown = math.log(1 + n)  # a question word no indicator has: as telling as the rarest one
+
+    def scores(
+        self, question: str, hits: Sequence[tuple[str, int, int]] = (), hit_bonus: float = 0.3
+    ) -> list[tuple[float, int]]:
+        """(score, group) best first: the geometric mean of how much of the indicator the question covers and how
+        much of the question the indicator covers, plus a bonus when the retriever ranked the statement."""
+        q = {k for k in keys(question) if not k.isdigit()}
+        q_total = sum(self.idf.get(k, self.unknown) for k in q) or 1.0
+        out = []
+        for i, ((doc, start, end), _) in enumerate(self.groups):
+            ks = self.keys[i]
+            shared = sum(self.idf[k] for k in ks & q)
+            score = math.sqrt(shared / (sum(self.idf[k] for k in ks) or 1.0) * shared / q_total)
+            for rank, (hdoc, hs, he) in enumerate(hits[:3]):
+                if hdoc == doc and min(end, he) - max(start, hs) > 0:
+                    score += hit_bonus / (1 + rank)
+                    break
+            out.append((score, i))
+        return sorted(out, reverse=True)
+
+
+def _years(question: str) -> set[int]:
+    return {int(y) for y in re.findall(r"\b(?:19|20)\d{2}\b", question)}
+
+
+def answer_from_targets(
+    question: str,
+    index: TargetIndex,
+    hits: Sequence[tuple[str, int, int]] = (),
+    min_score: float = MIN_SCORE,
+    margin: float = MARGIN,
+    hit_bonus: float = HIT_BONUS,
+) -> TargetMatch | None:
+    """The indicator a figure question asks about, when one matches clearly; None otherwise.
+
+    `hits`: (doc, start, end) of the retriever's ranked passages for the question, best first (optional)."""
+    if not index.groups or not asks_for_figure(question):
+        return None
+    ranked = index.scores(question, hits, hit_bonus)
+    asked = _years(question)
+    with_year = [(s, i) for s, i in ranked if asked & {r.year for r in index.groups[i][1]}]
+    if with_year:  # «2020 жылға …»: an indicator without a 2020 target cannot answer it
+        ranked = with_year
+    best, i = ranked[0]
+    second = ranked[1][0] if len(ranked) > 1 else 0.0
+    if best < min_score or best - second < margin:
+        return None
+    (doc, start, end), rows = index.groups[i]
+    if not asks_for_target(question, {r.year for r in rows}):
+        return None
+    chosen = [r for r in rows if r.year in asked] or rows
+    return TargetMatch(tuple(chosen), doc, start, end, round(best, 4))

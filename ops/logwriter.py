@@ -1,0 +1,185 @@
+"""The query log's writer: one background thread applies queued rows in batches, or spools them while the
+database is down and delivers them when it is back (see ops.spool), and deletes rows past the retention."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+
+from ops import db
+from ops.spool import Row, Spool
+
+logger = logging.getLogger(__name__)
+
+_QUEUE_LIMIT = 10_000  # beyond this, records are dropped (and logged) rather than blocking requests
+_BATCH = 500
+_RETRY_SECONDS = 2.0  # how often a writer with spooled rows tries the database again
+_RETENTION_SECONDS = 3600.0  # how often old rows are deleted (when a retention is set)
+_PING_SECONDS = 15.0  # an idle writer checks the database this often, so /readyz notices an outage without traffic
+_STOP = object()
+_TABLES = {t.name: t for t in (db.questions, db.feedback, db.curated_audit)}
+
+
+def _is_outage(exc: Exception) -> bool:
+    """The database is unreachable (spool and retry), as opposed to a row it refuses (log and drop)."""
+    return isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError) or bool(
+        getattr(exc, "connection_invalidated", False)
+    )
+
+
+class LogWriter:
+    """Queued rows → the database in batches (one thread); spooled locally while the database is unreachable."""
+
+    def __init__(self, engine: Engine, spool: Spool, retention_days: int = 0) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self.spool = spool
+        self.retention_days = retention_days
+        self.degraded: str | None = None  # why rows are being spooled, while they are
+        self.spooled_rows = 0  # rows this process had to spool, in total
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=_QUEUE_LIMIT)
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="querylog-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, table: str, values: dict[str, Any]) -> None:
+        if self._closed:
+            raise RuntimeError("QueryLog is closed")
+        try:
+            self._queue.put_nowait((table, values))
+        except queue.Full:
+            logger.error("query log queue full; dropping a record")
+
+    def _upsert(self, table: sa.Table) -> Any:
+        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        stmt = insert(table)
+        if table is db.curated_audit:
+            return stmt
+        if table is db.feedback:  # the latest rating wins, also when an older one arrives late from a spool
+            changed = ("rating", "reason", "channel", "updated_at")
+            return stmt.on_conflict_do_update(
+                index_elements=["answer_id"],
+                set_={c: stmt.excluded[c] for c in changed},
+                where=table.c.updated_at <= stmt.excluded.updated_at,
+            )
+        columns = [c.name for c in table.columns if c.name != "answer_id"]
+        return stmt.on_conflict_do_update(index_elements=["answer_id"], set_={c: stmt.excluded[c] for c in columns})
+
+    def _deliver(self, rows: list[Row]) -> None:
+        """Write `rows` in one transaction (idempotent: delivering them twice changes nothing)."""
+        with self.engine.begin() as conn:
+            for name, table in _TABLES.items():
+                values = [v for t, v in rows if t == name]
+                if values:
+                    conn.execute(self._upsert(table), values)
+
+    def _write(self, rows: list[Row]) -> None:
+        try:
+            if self.degraded is None:
+                self._deliver(rows)
+                return
+        except Exception as exc:
+            if not _is_outage(exc):
+                logger.exception("query log write failed; %d rows dropped", len(rows))
+                return
+            self.degraded = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0][:200]
+            logger.error("query log database unavailable, spooling rows locally: %s", self.degraded)
+        self.spool.append(rows)
+        self.spooled_rows += len(rows)
+
+    def _retry(self) -> None:
+        """Deliver the spool (ours and any a dead writer left); the database is back when that succeeds."""
+        try:
+            self.spool.drain(self._deliver)
+        except Exception as exc:
+            if not _is_outage(exc):
+                logger.exception("spooled rows could not be delivered")
+            return
+        if self.degraded is not None:
+            logger.info("query log database is back; spooled rows delivered")
+        self.degraded = None
+
+    def _expire(self) -> None:
+        if self.retention_days <= 0 or self.degraded is not None:
+            return
+        cutoff = datetime.now(UTC) - timedelta(days=self.retention_days)
+        try:
+            with self.engine.begin() as conn:
+                for table in (db.questions, db.feedback, db.curated_audit):
+                    conn.execute(table.delete().where(table.c.created_at < cutoff))
+        except Exception:
+            logger.exception("query log retention cleanup failed")
+
+    def _ping(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except Exception as exc:
+            if _is_outage(exc):
+                self.degraded = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0][:200]
+                logger.error("query log database unavailable: %s", self.degraded)
+
+    def _run(self) -> None:
+        self._retry()  # rows spooled before a restart
+        last_retry = last_expiry = float("-inf")
+        last_activity = time.monotonic()
+        while True:
+            now = time.monotonic()
+            if self.degraded is not None and now - last_retry >= _RETRY_SECONDS:
+                self._retry()
+                last_retry = now
+            elif self.degraded is None and now - last_activity >= _PING_SECONDS:
+                self._ping()
+                last_activity = now
+            if now - last_expiry >= _RETENTION_SECONDS:
+                self._expire()
+                last_expiry = now
+            try:
+                item = self._queue.get(timeout=_RETRY_SECONDS / 2)
+            except queue.Empty:
+                continue
+            batch: list[Row] = []
+            stop = item is _STOP
+            taken = 1
+            if not stop:
+                batch.append(item)  # type: ignore[arg-type]
+            while not stop and len(batch) < _BATCH:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                taken += 1
+                if item is _STOP:
+                    stop = True
+                else:
+                    batch.append(item)  # type: ignore[arg-type]
+            try:
+                if batch:
+                    self._write(batch)
+                    last_activity = time.monotonic()
+            finally:
+                for _ in range(taken):
+                    self._queue.task_done()
+            if stop:
+                self.spool.close()
+                return
+
+    def flush(self) -> None:
+        """Block until every queued row is written (or spooled, when the database is down)."""
+        self._queue.join()
+
+    def close(self) -> None:
+        """Write what is queued, then stop the writer thread; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(_STOP)
+        self._thread.join()
