@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .target_match import TargetMatch
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ class Answer:
     confidence: float = 0.0  # calibrated score the abstention threshold is applied to
     curated: bool = False  # the first citation is an operator-pinned passage
     abstain_reason: AbstainReason | None = None
+    target: TargetMatch | None = None  # a programme target row answered (indicator · year · value)
 
     def to_dict(self) -> dict:
         """The answer-contract object (without `id`)."""

@@ -40,6 +40,8 @@ from .retrievers import (
 )
 from .settings import IndexSettings
 from .store import StoredIndex, read_index, read_manifest
+from .target_match import answer_from_targets
+from .target_store import book_for
 from .vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -191,6 +193,11 @@ class QAService:
             rest = [c for c in citations if not (c.doc == pin.doc and c.start < pin.end and pin.start < c.end)]
             span = Span(pinned.doc, pinned.start, pinned.end, pinned.text)
             return Answer(question, span, [pin, *rest][: len(citations)], False, max(conf, pinned.similarity), True)
+        hits = [(c.doc, c.start, c.end) for c in citations[:3]]
+        target = answer_from_targets(q.text, book_for(self).index, hits)
+        if target is not None:  # one indicator matches clearly: its statement answers, with its year and value
+            span = Span(target.doc, target.start, target.end, self.texts[target.doc][target.start : target.end])
+            return Answer(question, span, citations, False, conf, target=target)
         span = None if reason or best is None else best.span
         return Answer(question, span, citations, reason is not None, conf, abstain_reason=reason)
 

@@ -245,3 +245,23 @@ def test_a_citation_cut_inside_a_list_runs_on_to_the_list_end(tmp_path, settings
     # the two chunks are too long to be cited together (326 > 280 characters), the list alone is not
     assert first_citation(280).text.endswith("3) республикалық және жергілікті бюджет қаражаты.")
     assert first_citation(170).text.endswith("инвесторлардың қаражаты;")  # no room: the chunk as it is
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "2020 жылы компьютерлік сауаттылық деңгейі қандай болуы тиіс?",
+        "Компьютерлик сауаттылык денгейи 2020 жылы канша болуы керек?",
+    ],
+)
+def test_a_question_for_a_programme_target_is_answered_by_its_row(service: QAService, question: str) -> None:
+    answer = service.ask(question)
+    assert answer.target is not None and not answer.abstained
+    assert [(r.year, r.value) for r in answer.target.rows] == [(2020, 80.0)]
+    text = service.document(answer.answer.doc).text
+    assert text[answer.answer.start : answer.answer.end] == answer.answer.text
+    assert "80 %" in answer.answer.text
+
+
+def test_a_question_that_names_no_indicator_gets_no_target(service: QAService) -> None:
+    assert service.ask("Байланыс орталығы қашан жұмыс істейді?").target is None
