@@ -59,12 +59,15 @@ def _build(settings: IndexSettings):
     return report
 
 
-def _service(index: Path | None):
-    """Load the index; the default one is built on first use so that `ask` works right after installing."""
+def _service(index: Path | None, answer_model: bool = True):
+    """Load the index; the default one is built on first use so that `ask` works right after installing.
+    `answer_model=False`: without its fitted answer model (what a model is fitted on)."""
     from .errors import IndexMissingError, IndexOutdatedError
     from .service import build_service
 
     settings = _settings(index)
+    if not answer_model:
+        settings = settings.model_copy(update={"answer_model": False})
     try:
         return build_service(settings)
     except (IndexMissingError, IndexOutdatedError) as exc:
@@ -183,19 +186,11 @@ def eval_(
         Console().print(cv_table)
 
 
-def _fitting_service(index: Path | None):
-    """The index without its answer model: what the model is fitted on."""
-    from .service import build_service
-
-    _service(index)  # builds the default index when there is none
-    return build_service(_settings(index).model_copy(update={"answer_model": False}))
-
-
 def _cross_validate(index: Path | None, sets: list[Path]) -> list[dict]:
     from .evaluate import load_questions
     from .training import collect, cross_validate
 
-    service = _fitting_service(index)
+    service = _service(index, answer_model=False)
     questions = _about(service, [q for p in dict.fromkeys(sets) if p.is_file() for q in load_questions(p)])
     if sum(bool(q.get("gold")) for q in questions) < 20:
         err.print("cross-validation skipped: fewer than 20 of the question sets' answers are in this index")
@@ -233,7 +228,7 @@ def train(
     for p in sets:
         if not p.is_file():
             raise JauapError(f"No question file at {p}.")
-    service = _fitting_service(index)
+    service = _service(index, answer_model=False)
     items = collect(service, _about(service, [q for p in sets for q in load_questions(p)]))
     model = fit(service, items, progress=lambda m: err.print(f"fitting {m}"), rank=ranker)
     out = service.index.path / MODEL_FILE

@@ -23,6 +23,9 @@ _HAS_DIGIT = re.compile(r"\d")
 # word starts that mark a cause in an answer. General language knowledge, not taken from any question set.
 _FIGURE_WORDS = {"канша", "неше", "кашан", "калаи", "сколко", "когда", "паииз", "процент", "жылы"}
 _REASON_WORDS = {"неге", "неликтен", "почему", "зачем"}
+_PERSON_WORDS = {"ким", "кимди", "кимнин", "кимге", "кто", "кого", "кем", "кому"}
+# a name inside a sentence: a capitalised word that is not an acronym ("Дәурен Абаев", «Қазпочта»)
+_NAME = re.compile(r"(?<=[\s«\"(])[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][a-zа-яёәғқңөұүһі]+")
 _DEFINITION_WORDS = {"деген", "дегенимиз", "магынасы", "билдиреди", "означает", "такое", "расшифровывается"}
 _CAUSE = re.compile(r"себеп|себеб|салдар|откени|причин|потому|поскольку|вследстви")
 # The units an amount is asked in ("қанша теңге", "сколько процентов"), by word start: only a figure given in
@@ -47,6 +50,7 @@ class Asks:
     figure: bool = False
     reason: bool = False
     definition: bool = False
+    person: bool = False  # "who"
     keys: frozenset[str] = frozenset()  # the question's folded words
     long_forms: tuple[tuple[str, ...], ...] = ()  # of the acronyms it names
     unit: str | None = None  # "money" | "percent" | "hour": the unit named next to "how much"
@@ -61,6 +65,7 @@ class Asks:
             figure=bool(keys & _FIGURE_WORDS),
             reason=bool(keys & _REASON_WORDS),
             definition=bool(keys & _DEFINITION_WORDS),
+            person=bool(keys & _PERSON_WORDS),
             keys=keys,
             long_forms=long_forms,
             unit=min(named) if named else None,
@@ -83,6 +88,11 @@ class Asks:
             return True
         unit_keys = {fold(w) for w in words(unit)}
         return any(all(fold(w) in unit_keys for w in long) for long in self.long_forms)
+
+
+def names_someone(unit: str) -> bool:
+    """The unit has a proper name past its first word: what a "who" question is answered with."""
+    return bool(_NAME.search(unit))
 
 
 def unit_of(word: str) -> str | None:

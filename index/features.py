@@ -13,17 +13,17 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from .answer import Asks, UnitCandidate, term_overlap
+from .answer import Asks, UnitCandidate, names_someone, term_overlap
 from .models import Chunk
 from .ranking import Ranked
 from .retrievers import Candidates, QuestionContext, UnitLayout
 from .text import analyse, numbers
 
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 LISTS = ("dense_chunks", "dense_units", "latent_terms", "bm25_chunks", "bm25_units", "chunk_ngrams")
 _HAS_DIGIT = re.compile(r"\d")
 
-QUESTION = ["coverage", "q_words", "q_ru", "q_figure", "q_reason", "q_definition", "q_unit"]
+QUESTION = ["coverage", "q_words", "q_ru", "q_figure", "q_reason", "q_definition", "q_unit", "q_person"]
 RANKER = [f"{name}_{f}" for name in LISTS for f in ("rr", "score", "gap")] + [
     "fused_rr", "fused_rel", "overlap_chunk", "overlap_unit", "overlap_section", "doc_share", "neighbour_rr",
     "log_chars", "units", "digits", "numbers", "concept", "concept_gap", *QUESTION,
@@ -36,7 +36,7 @@ SPAN = [
 ABSTAIN = [
     "rank_top", "rank_margin", "span_top", "span_margin", "sim", "overlap", "concept", "concept_top3",
     "dense_top", "unit_top", "bm25_top_rel", "no_amount", "defines", "heuristic_conf", "missing_idf_max",
-    "missing_share", "missing_share_top1", *QUESTION,
+    "missing_share", "missing_share_top1", "figure_missing", "person_missing", *QUESTION,
 ]
 
 
@@ -70,7 +70,7 @@ def question_features(ctx: QuestionContext, asks: Asks) -> list[float]:
     q = ctx.query
     return [
         q.coverage, math.log1p(len(q.own_tokens)), float(q.lang == "ru"), float(asks.figure), float(asks.reason),
-        float(asks.definition), float(asks.unit is not None),
+        float(asks.definition), float(asks.unit is not None), float(asks.person),
     ]
 
 
@@ -227,6 +227,8 @@ def abstain_features(
         top[0], top[0] - top[1], float(order[0]), float(order[0] - (order[1] if len(order) > 1 else order[0] - 1)),
         u.similarity if u else 0.0, u.overlap if u else 0.0, float(concepts[chosen]) if u else 0.0,
         float(concepts.max(initial=0.0)), top_of("dense_chunks"), top_of("dense_units"), bm25_rel, no_amount,
-        float(bool(u and u.defines)), heuristic_conf, *missing, *question_features(ctx, asks),
+        float(bool(u and u.defines)), heuristic_conf, *missing,
+        float(asks.figure and not (u and u.digits)), float(asks.person and not (u and names_someone(u.span.text))),
+        *question_features(ctx, asks),
     ]
     return np.array([row], dtype=np.float64)

@@ -81,6 +81,25 @@ def collect(service: QAService, questions: list[dict]) -> list[Item]:
     return items
 
 
+def without_gold(service: QAService, item: Item) -> Item:
+    """The same question over the index with its answering chunks taken out of every list: the documents then
+    hold only its topical neighbours, as for a near-miss question. Abstention learns from these too (the train set
+    has few unanswerable questions)."""
+    chunks = service.index.chunks
+    doc = item.question.get("doc")
+    gold = {c.id for c in chunks if hits(c.doc, c.start, c.end, doc, item.spans)}
+    lists = []
+    for c in item.lists:
+        keep = np.array([int(i) not in gold for i in c.ids], bool)
+        full = None
+        if c.full is not None:
+            full = c.full.astype(np.float64).copy()
+            full[list(gold)] = full.min(initial=0.0)
+        lists.append(Candidates(c.name, c.kind, c.ids[keep], c.scores[keep], full))
+    fused = fuse(lists, item.ctx.query.coverage, service.settings)
+    return Item({**item.question, "gold": []}, item.group, [], item.ctx, lists, fused, item.x_rank[:0], item.y_rank[:0])
+
+
 def folds_of(items: list[Item], k: int = FOLDS) -> np.ndarray:
     """A fold per item, by a hash of its group: stable whatever the order or the other items."""
     return np.array([int(hashlib.sha256(f"{SEED}:{it.group}".encode()).hexdigest(), 16) % k for it in items])
@@ -144,7 +163,7 @@ def _fit_abstainer(x: np.ndarray, y: np.ndarray) -> Abstainer:
 
 def fit(
     service: QAService, items: list[Item], progress: Callable[[str], None] = log.info, rank: bool = False,
-    label: str = "correct",
+    label: str = "correct", gold_removed: bool = True,
 ) -> AnswerModel:
     """The three stages on `items`, each fed out-of-fold outputs of the one before (see the module docstring).
     `rank`: fit the chunk ranker too (else the fused ranking stands). `label`: what abstention predicts —
@@ -175,18 +194,26 @@ def fit(
     answerable = np.array([it.answerable for it in items])
     y = np.array([r[1] for r in rows] if label == "correct" else answerable, np.float64)
     rule = np.array([r[2] for r in rows])
+    # the answerable questions again, their answer taken out: more near-misses to learn from (not to threshold on)
+    extra = [i for i in range(len(items)) if gold_removed and items[i].answerable]
+    x_extra = np.vstack(
+        [_abstain_row(service, m, _span_rows(service, m, oof_rank[i]), oof_span[i])[0]
+         for i in extra for m in [without_gold(service, items[i])]]
+    ) if extra else np.zeros((0, x.shape[1]))
+    fold_extra = fold[extra]
     oof_p = np.zeros(len(items))
     for f in range(FOLDS):
         inside, out = fold != f, fold == f
         if out.any():
-            model = _fit_abstainer(x[inside], y[inside])
+            xe = x_extra[fold_extra != f]
+            model = _fit_abstainer(np.vstack([x[inside], xe]), np.r_[y[inside], np.zeros(len(xe))])
             oof_p[out] = [model.probability(x[i : i + 1]) for i in np.flatnonzero(out)]
     threshold = choose_threshold(oof_p, answerable, rule)
-    abstainer = replace(_fit_abstainer(x, y), threshold=threshold)
+    abstainer = replace(_fit_abstainer(np.vstack([x, x_extra]), np.r_[y, np.zeros(len(x_extra))]), threshold=threshold)
     refused = (oof_p < threshold) | rule
     meta = {
         "format": 1, "features": FEATURES_VERSION, "index": index_key(service.index), "pool": POOL, "seed": SEED,
-        "abstention_label": label,
+        "abstention_label": label, "gold_removed_negatives": len(extra),
         "trained_on": {"questions": len(items), "answerable": int(answerable.sum())},
         "out_of_fold": {
             "wrongly_abstained": round(float(refused[answerable].mean()), 4),

@@ -189,3 +189,20 @@ def test_index_built_with_another_embedder_exits_2_and_says_to_rebuild(index_dir
 def test_build_of_a_missing_corpus_exits_2(tmp_path: Path) -> None:
     done = run("build", "--corpus", str(tmp_path / "nothing"), "--out", str(tmp_path / "index"))
     assert done.returncode == 2 and "does not exist" in message(done)
+
+
+def test_train_fits_the_answer_model_beside_the_index_and_refuses_the_dev_set(index_dir: Path) -> None:
+    questions = ROOT / "tests" / "data" / "questions.jsonl"
+    done = run("train", "--index", str(index_dir), "--questions", str(questions))
+    assert done.returncode == 0, message(done)
+    model = index_dir / "answer-model.json"
+    try:
+        assert json.loads(model.read_text(encoding="utf-8"))["index"]["embedder"] == "hash"
+        answered = run("ask", "Порталды күн сайын қанша азамат пайдаланады?", "--json", "--index", str(index_dir))
+        assert answered.returncode == 0, message(answered)
+        assert json.loads(answered.stdout)["citations"]
+    finally:
+        model.unlink()
+    dev = ROOT.parent / "shared" / "eval" / "dev.jsonl"  # validation only: refused even where it does not exist
+    refused = run("train", "--index", str(index_dir), "--questions", str(dev))
+    assert refused.returncode != 0 and "validation only" in message(refused)

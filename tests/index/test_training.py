@@ -13,7 +13,7 @@ from index.evaluate import load_questions
 from index.learned import MODEL_FILE, AnswerModel, ModelMismatchError
 from index.service import build_service
 from index.settings import IndexSettings
-from index.training import choose_threshold, collect, fit, folds_of
+from index.training import choose_threshold, collect, fit, folds_of, without_gold
 
 DATA = Path(__file__).parents[1] / "data"
 QUESTIONS = DATA / "questions.jsonl"
@@ -34,9 +34,10 @@ def fitting(tmp_path_factory):
 
 def test_the_same_data_and_seed_give_the_same_model_file(fitting) -> None:
     _, service, items = fitting
-    first = fit(service, items).to_json()
-    assert fit(service, items).to_json() == first
-    assert json.loads(first)["index"]["embedder"] == service.manifest["embedder"]
+    first = fit(service, items, rank=True).to_json()
+    assert fit(service, items, rank=True).to_json() == first
+    meta = json.loads(first)
+    assert meta["index"]["embedder"] == service.manifest["embedder"] and meta["ranker"]
 
 
 def test_twins_of_one_question_share_a_fold(fitting) -> None:
@@ -47,10 +48,10 @@ def test_twins_of_one_question_share_a_fold(fitting) -> None:
 
 def test_a_fitted_model_beside_the_index_answers_and_abstains(fitting) -> None:
     settings, service, items = fitting
-    model = fit(service, items)
+    model = fit(service, items, rank=True)
     (service.index.path / "answer-model.json").write_text(model.to_json(), encoding="utf-8")
     learned = build_service(settings.model_copy(update={"answer_model": True}))
-    assert learned.model is not None
+    assert learned.model is not None and learned.model.ranker is not None
     answer = learned.ask("Порталды күн сайын қанша азамат пайдаланады?")
     assert answer.citations and 0.0 <= answer.confidence <= 1.0
     assert answer.abstained == (answer.answer is None)
@@ -82,3 +83,13 @@ def test_the_threshold_keeps_wrong_refusals_within_budget() -> None:
     assert ((p < t) & answerable).sum() == 1 and ((p < t) & ~answerable).sum() == 3
     rule[0] = True  # the general rule already refuses one: the model may refuse none more
     assert ((p < choose_threshold(p, answerable, rule, budget=0.2)) & answerable).sum() == 0
+
+
+def test_a_question_without_its_answer_keeps_only_the_neighbours(fitting) -> None:
+    _, service, items = fitting
+    item = next(it for it in items if it.question["id"] == "q3")
+    gold = {i for i, y in zip(item.fused.ids, item.y_rank, strict=False) if y > 0}
+    masked = without_gold(service, item)
+    assert gold and not masked.answerable
+    assert all(not gold & set(c.ids.tolist()) for c in masked.lists)
+    assert not gold & set(masked.fused.ids) and masked.fused.ids
