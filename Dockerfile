@@ -24,6 +24,7 @@ ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY index ./index
+COPY app ./app
 COPY api ./api
 COPY bot ./bot
 COPY ops ./ops

@@ -8,16 +8,18 @@ import sys
 from types import SimpleNamespace
 from typing import Any
 
+from app.service import QAServiceLike
 from bot.settings import BotSettings
 from index.errors import JauapError
 from index.settings import IndexSettings
 from ops.logs import setup_logging
+from ops.querylog import QueryLog
 
 logger = logging.getLogger("bot")
 
 
 async def run_polling(
-    settings: BotSettings, service: Any, querylog: Any, live: Any = None, watch_seconds: float = 2.0
+    settings: BotSettings, service: QAServiceLike, querylog: QueryLog, live: Any = None, watch_seconds: float = 2.0
 ) -> None:
     """Poll Telegram until interrupted (SIGINT/SIGTERM), then close the session and the storage.
 
