@@ -41,3 +41,8 @@ def test_committed_env_example_is_current() -> None:
     assert (ROOT / ".env.example").read_text(encoding="utf-8") == render_env(), (
         "regenerate it: python -m ops.envdoc > .env.example"
     )
+
+
+def test_readme_configuration_table_is_current() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert render_markdown().rstrip("\n") in readme, "regenerate the README table: python -m ops.envdoc --markdown"
