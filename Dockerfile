@@ -25,6 +25,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY index ./index
 COPY app ./app
+COPY jauap ./jauap
 COPY api ./api
 COPY bot ./bot
 COPY ops ./ops

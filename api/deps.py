@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.cache import AnswerCache
 from api.metrics import ApiMetrics
 from api.ratelimit import RedisLimiter, SlidingWindowLimiter, retry_after_header
 from api.settings import ApiSettings
+from app.cache import AnswerCache
 from app.service import QAServiceLike
 from ops.querylog import QueryLog
 

@@ -100,7 +100,7 @@ def ask_question(
     """
     detected = check_question(service, question)
     started = time.perf_counter()
-    version = getattr(service, "index_version", None)  # stamped by api.live on the service it swapped in
+    version = getattr(service, "index_version", None)  # stamped by app.live on the service it swapped in
     found = cache.get(question, top_k) if cache is not None else None
     cached = found is not None
     if found is None:

@@ -23,7 +23,7 @@ async def run_polling(
 ) -> None:
     """Poll Telegram until interrupted (SIGINT/SIGTERM), then close the session and the storage.
 
-    With `live` (an `api.live.LiveIndex` whose `CurrentService` is `service`), a newly published index version is
+    With `live` (an `app.live.LiveIndex` whose `CurrentService` is `service`), a newly published index version is
     switched in as the API does.
     """
     from bot.client import create_bot, create_storage
@@ -55,13 +55,13 @@ def main() -> int:
         print("error: JAUAP_BOT_MODE=webhook — the API app serves the bot (python -m api)", file=sys.stderr)
         return 2
     setup_logging("INFO", json=True)
-    from api.live import CurrentService, LiveIndex
+    from app.live import CurrentService, LiveIndex
     from index.service import build_service  # heavy imports only once the settings are known to be usable
     from ops.db import DatabaseError
     from ops.querylog import QueryLog
 
     if settings.redis_url:  # fail here, clearly, rather than on the first update
-        from api.shared import SharedStateError, connect
+        from app.shared import SharedStateError, connect
 
         try:
             connect(settings.redis_url).close()

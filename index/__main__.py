@@ -1,4 +1,4 @@
-"""CLI: python -m index build | ask | answer --jsonl | eval | train | bench | targets | report."""
+"""CLI: python -m index build | ask | answer --jsonl | eval | train | bench | targets (report: python -m ops)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
-
-from ops.report import report_command
 
 from .errors import JauapError
 from .settings import PROJECT_ROOT, IndexSettings
@@ -282,10 +280,6 @@ def targets(
     from .target_cli import run_targets
 
     run_targets(_settings(index), doc, year, q, fmt, score, questions, with_index)
-
-
-# the operator report lives with the query log in ops/ (~0.1 s of imports: not worth a lazy wrapper)
-app.command("report")(report_command)
 
 
 def main() -> None:

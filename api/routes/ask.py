@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Request
 
-from api.cache import AnswerCache
 from api.deps import MetricsDep, QueryLogDep, ServiceDep, SettingsDep, answer_cache, rate_limited
 from api.links import citation_out
 from api.schemas import AskRequest, AskResponse, SpanOut, TargetAnswerOut, TargetRowOut
-from api.shared import SharedState
 from app.ask import ask_question
+from app.cache import AnswerCache
 from app.links import doc_titles
+from app.shared import SharedState
 from index.models import Answer
 
 router = APIRouter(tags=["answers"], dependencies=[Depends(rate_limited)])
@@ -30,7 +30,7 @@ def ask(
     metrics: MetricsDep,
 ) -> AskResponse:
     """Answer a question from the documents, with cited passages, or abstain."""
-    version = getattr(service, "index_version", None)  # stamped by api.live on the service it swapped in
+    version = getattr(service, "index_version", None)  # stamped by app.live on the service it swapped in
     cache = ServingAnswers(request.app.state.shared, answer_cache(request, service), version)
     asked = ask_question(
         service, body.question, channel="web", querylog=querylog, top_k=body.top_k, lang=body.lang, metrics=metrics,

@@ -7,9 +7,9 @@ from pathlib import Path
 from api.settings import ApiSettings
 from bot.settings import BotSettings
 from index.settings import IndexSettings
-from ops.envdoc import render_env, render_markdown, settings_by_section
+from jauap.envdoc import render_env, render_markdown, settings_by_section
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_field_of_every_settings_class_is_documented_once() -> None:
@@ -39,10 +39,10 @@ def test_markdown_table_has_a_row_per_setting() -> None:
 
 def test_committed_env_example_is_current() -> None:
     assert (ROOT / ".env.example").read_text(encoding="utf-8") == render_env(), (
-        "regenerate it: python -m ops.envdoc > .env.example"
+        "regenerate it: python -m jauap.envdoc > .env.example"
     )
 
 
 def test_readme_configuration_table_is_current() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert render_markdown().rstrip("\n") in readme, "regenerate the README table: python -m ops.envdoc --markdown"
+    assert render_markdown().rstrip("\n") in readme, "regenerate the README table: python -m jauap.envdoc --markdown"
