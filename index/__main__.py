@@ -283,7 +283,9 @@ def targets(
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)  # a library that sets its own logger to DEBUG (bm25s) is not heard below it
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", handlers=[handler])
     try:
         app()
     except JauapError as exc:
