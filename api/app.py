@@ -101,7 +101,8 @@ def create_app(
     app.state.service = None
     app.state.answer_cache = None  # (service, AnswerCache), see api.deps.answer_cache
     app.state.metrics = ApiMetrics()
-    app.state.live = LiveIndex(app.state, index_settings)
+    metrics = app.state.metrics
+    app.state.live = LiveIndex(app.state, index_settings, count=lambda outcome: metrics.reloads.labels(outcome).inc())
     rate = parse_rate(settings.rate_limit)
     app.state.limiter = SlidingWindowLimiter(*rate) if rate else None
     app.state.shared = SharedState(None, settings.answer_cache_size, settings.answer_cache_ttl)  # Redis: lifespan
