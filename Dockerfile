@@ -24,6 +24,8 @@ ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY index ./index
+COPY app ./app
+COPY jauap ./jauap
 COPY api ./api
 COPY bot ./bot
 COPY ops ./ops

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     if not index_settings.embed_threads:  # the workers share the cores instead of each taking them all
         os.environ["JAUAP_EMBED_THREADS"] = str(max(1, index_settings.serving_threads // args.workers))
     uvicorn.run(
-        "api.app:create_app",
+        "jauap.web:create_app",
         factory=True,
         host=args.host,
         port=args.port,
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _check_engines(settings: ApiSettings) -> str | None:
     """The configured database and Redis are reachable (and the schema is current); else what is wrong."""
-    from api.shared import SharedStateError, connect
+    from app.shared import SharedStateError, connect
     from ops import db
 
     try:

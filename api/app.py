@@ -12,22 +12,20 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import pages
 from api.errors import install_error_handlers
-from api.live import LiveIndex, pin_file_digest
 from api.metrics import ApiMetrics
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.ratelimit import RedisLimiter, SlidingWindowLimiter, parse_rate
 from api.routes import admin, ask, documents, feedback, health, search, targets
 from api.settings import ApiSettings
-from api.shared import SharedState, connect
-from bot.webhook import include_webhook
+from app.live import LiveIndex, pin_file_digest
+from app.service import QAServiceLike
+from app.shared import SharedState, connect
 from index.errors import JauapError
 from index.settings import IndexSettings
 from ops.logs import setup_logging
 from ops.querylog import QueryLog
 
 logger = logging.getLogger(__name__)
-
-WEBHOOK_MAX_BODY_BYTES = 256 * 1024
 
 DESCRIPTION = """Cited, extractive answers from Kazakhstan's e-government documents, in Kazakh and Russian.
 
@@ -83,10 +81,15 @@ def _audit_pins(app: FastAPI, service: object, version: str) -> None:
     app.state.querylog.audit_pins(index_version=version, pins=len(curated or ()), detail=digest)
 
 
-def create_app(settings: ApiSettings | None = None, index_settings: IndexSettings | None = None) -> FastAPI:
-    """Build the app; settings come from JAUAP_* env when not given (the `uvicorn --factory` entry point).
+def create_app(
+    settings: ApiSettings | None = None,
+    index_settings: IndexSettings | None = None,
+    *,
+    path_limits: dict[str, int] | None = None,
+) -> FastAPI:
+    """Build the API app (without the bot: `jauap.web` composes both); settings from JAUAP_* env when not given.
 
-    In that case this is the process's entry point (each uvicorn worker calls it), so it sets up logging too.
+    `path_limits` raises the body limit for paths another part mounts (the Telegram webhook).
     """
     if settings is None:
         settings = ApiSettings()
@@ -98,7 +101,8 @@ def create_app(settings: ApiSettings | None = None, index_settings: IndexSetting
     app.state.service = None
     app.state.answer_cache = None  # (service, AnswerCache), see api.deps.answer_cache
     app.state.metrics = ApiMetrics()
-    app.state.live = LiveIndex(app.state, index_settings)
+    metrics = app.state.metrics
+    app.state.live = LiveIndex(app.state, index_settings, count=lambda outcome: metrics.reloads.labels(outcome).inc())
     rate = parse_rate(settings.rate_limit)
     app.state.limiter = SlidingWindowLimiter(*rate) if rate else None
     app.state.shared = SharedState(None, settings.answer_cache_size, settings.answer_cache_ttl)  # Redis: lifespan
@@ -106,11 +110,11 @@ def create_app(settings: ApiSettings | None = None, index_settings: IndexSetting
 
     for module in (ask, search, documents, targets, feedback, health, admin):
         app.include_router(module.router)
-    _include_optional(app)
+    app.include_router(pages.router)
     install_error_handlers(app)
 
     # Added innermost first: CORS answers preflights before the body limit; the context middleware sees everything.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, path_limits=_webhook_limit(app))
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, path_limits=path_limits or {})
     origins = settings.cors_origin_list
     if origins:
         app.add_middleware(
@@ -125,15 +129,11 @@ def create_app(settings: ApiSettings | None = None, index_settings: IndexSetting
     return app
 
 
-def _webhook_limit(app: FastAPI) -> dict[str, int]:
-    """Telegram updates may exceed the API's body limit: the webhook path (when mounted) accepts up to 256 KB."""
-    hook = getattr(app.state, "telegram", None)
-    if hook is None:
-        return {}
-    return {hook.settings.webhook_path: max(WEBHOOK_MAX_BODY_BYTES, app.state.settings.max_body_bytes)}
+def serving(app: FastAPI) -> tuple[QAServiceLike, QueryLog]:
+    """The service and query log the app serves now (/admin/reload and index switches replace the service)."""
+    return app.state.service, app.state.querylog
 
 
-def _include_optional(app: FastAPI) -> None:
-    """The front-end pages, and the Telegram webhook when the bot settings ask for webhook mode."""
-    app.include_router(pages.router)
-    include_webhook(app)
+def shared_state(app: FastAPI) -> SharedState:
+    """What the app's replicas share (Redis once the lifespan connected it, else this process's own state)."""
+    return app.state.shared

@@ -3,32 +3,19 @@
 from __future__ import annotations
 
 import hmac
-from typing import Annotated, Protocol
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.cache import AnswerCache
 from api.metrics import ApiMetrics
 from api.ratelimit import RedisLimiter, SlidingWindowLimiter, retry_after_header
 from api.settings import ApiSettings
-from index.models import Answer, Citation, Document, DocumentInfo
-from index.settings import IndexSettings
+from app.cache import AnswerCache
+from app.service import QAServiceLike
 from ops.querylog import QueryLog
 
 SESSION_HEADER = "X-Jauap-Session"
-
-
-class QAServiceLike(Protocol):
-    """The part of `index.service.QAService` the API uses."""
-
-    settings: IndexSettings
-    manifest: dict
-
-    def ask(self, question: str, top_k: int | None = None) -> Answer: ...
-    def search(self, query: str, k: int = 10, doc: str | None = None) -> list[Citation]: ...
-    def documents(self) -> list[DocumentInfo]: ...
-    def document(self, doc_id: str) -> Document: ...
 
 
 def get_service(request: Request) -> QAServiceLike:

@@ -64,7 +64,7 @@ class RedisLimiter:
     """The same sliding window as `SlidingWindowLimiter`, kept in Redis so a client's hits add up across replicas.
 
     `limits`' moving window (an exact log of hit times per key, trimmed by a Lua script) does the counting; Redis
-    errors propagate, so the caller can fall back to its own process's limiter (`api.shared.SharedState.call`).
+    errors propagate, so the caller can fall back to its own process's limiter (`app.shared.SharedState.call`).
     """
 
     def __init__(self, url: str, limit: int, window: float, timeout: float = 0.5) -> None:

@@ -8,20 +8,22 @@ import sys
 from types import SimpleNamespace
 from typing import Any
 
+from app.service import QAServiceLike
 from bot.settings import BotSettings
 from index.errors import JauapError
 from index.settings import IndexSettings
 from ops.logs import setup_logging
+from ops.querylog import QueryLog
 
 logger = logging.getLogger("bot")
 
 
 async def run_polling(
-    settings: BotSettings, service: Any, querylog: Any, live: Any = None, watch_seconds: float = 2.0
+    settings: BotSettings, service: QAServiceLike, querylog: QueryLog, live: Any = None, watch_seconds: float = 2.0
 ) -> None:
     """Poll Telegram until interrupted (SIGINT/SIGTERM), then close the session and the storage.
 
-    With `live` (an `api.live.LiveIndex` whose `CurrentService` is `service`), a newly published index version is
+    With `live` (an `app.live.LiveIndex` whose `CurrentService` is `service`), a newly published index version is
     switched in as the API does.
     """
     from bot.client import create_bot, create_storage
@@ -53,13 +55,13 @@ def main() -> int:
         print("error: JAUAP_BOT_MODE=webhook — the API app serves the bot (python -m api)", file=sys.stderr)
         return 2
     setup_logging("INFO", json=True)
-    from api.live import CurrentService, LiveIndex
+    from app.live import CurrentService, LiveIndex
     from index.service import build_service  # heavy imports only once the settings are known to be usable
     from ops.db import DatabaseError
     from ops.querylog import QueryLog
 
     if settings.redis_url:  # fail here, clearly, rather than on the first update
-        from api.shared import SharedStateError, connect
+        from app.shared import SharedStateError, connect
 
         try:
             connect(settings.redis_url).close()

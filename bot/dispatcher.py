@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
@@ -11,10 +10,12 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand
 
+from app.service import QAServiceLike
 from bot.middlewares import ContextMiddleware, LoggingMiddleware, ThrottlingMiddleware
 from bot.routers import callbacks, errors, fallback, groups, help, inline, lang, questions, start, targets
 from bot.settings import BotSettings
 from bot.texts import DEFAULT_LANG, LANGS, t
+from ops.querylog import QueryLog
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ async def register_commands(bot: Bot) -> None:
 
 
 def build_dispatcher(
-    service: Any, querylog: Any, settings: BotSettings, storage: BaseStorage | None = None
+    service: QAServiceLike, querylog: QueryLog, settings: BotSettings, storage: BaseStorage | None = None
 ) -> Dispatcher:
     """A Dispatcher answering from `service`, logging to `querylog`, keeping state in `storage` (memory default)."""
     dp = Dispatcher(storage=storage or MemoryStorage(), service=service, querylog=querylog, settings=settings)

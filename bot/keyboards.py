@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
-
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.texts import LANG_NAMES, LANGS, REASONS, t
-from index.models import Citation
 
 
 class LangCB(CallbackData, prefix="l"):
@@ -34,12 +31,6 @@ def language_keyboard() -> InlineKeyboardMarkup:
     for lang in LANGS:
         builder.button(text=LANG_NAMES[lang], callback_data=LangCB(lang=lang))
     return builder.as_markup()
-
-
-def viewer_url(base: str, citation: Citation) -> str:
-    """Link to the passage in the API's viewer page: `{base}/view/{doc}?start=…&end=…`."""
-    query = urlencode({"start": citation.start, "end": citation.end})
-    return f"{base.rstrip('/')}/view/{quote(citation.doc)}?{query}"
 
 
 def answer_keyboard(

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 
+from app.service import QAServiceLike
 from index.errors import JauapError
 from index.models import Answer, Citation, Span
 
@@ -45,7 +46,7 @@ class Memory:
             del answers[old]
         await self.storage.set_data(self._chat(chat_id), {"answers": answers})
 
-    async def recall(self, chat_id: int, aid: str, service: Any) -> Answer | None:
+    async def recall(self, chat_id: int, aid: str, service: QAServiceLike) -> Answer | None:
         """The answer remembered under `aid`, its texts read back from `service`; None if forgotten or stale."""
         data = await self.storage.get_data(self._chat(chat_id))
         stored = data.get("answers", {}).get(aid)
@@ -68,7 +69,7 @@ def _dump(answer: Answer) -> dict[str, Any]:
     }
 
 
-def _load(stored: dict[str, Any], service: Any) -> Answer:
+def _load(stored: dict[str, Any], service: QAServiceLike) -> Answer:
     texts: dict[str, str] = {}
 
     def text(doc: str) -> str:

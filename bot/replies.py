@@ -5,18 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 from aiogram import Bot
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import InlineKeyboardMarkup, Message
 
+from app.ask import QuestionLog, QuestionTooLongError, ask_question, check_question
+from app.links import doc_titles, viewer_url
+from app.service import QAServiceLike
 from bot.formatting import render_answer
-from bot.keyboards import answer_keyboard, viewer_url
+from bot.keyboards import answer_keyboard
 from bot.memo import Memory
 from bot.settings import BotSettings
 from bot.texts import t
@@ -51,11 +51,6 @@ async def typing(bot: Bot, chat_id: int) -> AsyncIterator[None]:
         stop.set()  # the task ends by itself once a request in flight returns; the answer does not wait for it
 
 
-def doc_titles(service: Any, lang: str) -> dict[str, str]:
-    """Document id → title in `lang`, from the service's catalogue."""
-    return {info.id: info.title(lang) for info in service.documents()}
-
-
 async def send_parts(
     message: Message, parts: list[str], markup: InlineKeyboardMarkup | None = None, reply: bool = False
 ) -> None:
@@ -76,15 +71,15 @@ def answer_markup(aid: str, answer: Answer, lang: str, settings: BotSettings) ->
         lang,
         more_from=shown if len(answer.citations) > shown else None,
         passage=0 if first else None,
-        link=viewer_url(settings.viewer_base_url, first) if settings.viewer_base_url and first else "",
+        link=viewer_url(settings.viewer_base_url, first.doc, first.start, first.end)
+        if settings.viewer_base_url and first
+        else "",
     )
 
 
-async def ask(service: Any, question: str) -> tuple[Answer, float]:
-    """The service's answer (searched in a worker thread: it is CPU-bound) and how long it took in ms."""
-    started = time.perf_counter()
-    answer = await asyncio.to_thread(service.ask, question)
-    return answer, (time.perf_counter() - started) * 1000
+async def ask(service: QAServiceLike, question: str) -> Answer:
+    """The service's answer, unlogged (inline queries change with every keystroke), searched in a worker thread."""
+    return await asyncio.to_thread(service.ask, question)
 
 
 async def reply_with_answer(
@@ -92,8 +87,8 @@ async def reply_with_answer(
     question: str,
     *,
     bot: Bot,
-    service: Any,
-    querylog: Any,
+    service: QAServiceLike,
+    querylog: QuestionLog,
     settings: BotSettings,
     memory: Memory,
     lang: str,
@@ -101,27 +96,20 @@ async def reply_with_answer(
     """Answer `question` asked in `message`: cited answer or polite abstention, with the answer keyboard."""
     question = question.strip()
     group = message.chat.type != ChatType.PRIVATE
-    limit = service.settings.max_question_chars
-    if len(question) > limit:
-        await message.reply(t("too_long", lang, length=len(question), limit=limit))
-        return
     try:
+        check_question(service, question)
         async with typing(bot, message.chat.id):
-            answer, latency_ms = await ask(service, question)
+            # CPU-bound search: in a worker thread, so other chats are served meanwhile
+            asked = await asyncio.to_thread(
+                ask_question, service, question, channel=CHANNEL, querylog=querylog, lang=lang
+            )
+    except QuestionTooLongError as e:
+        await message.reply(t("too_long", lang, length=e.length, limit=e.limit))
+        return
     except BadQuestionError:
         await message.reply(t("bad_question", lang))
         return
-    aid = uuid.uuid4().hex[:16]
-    querylog.log_question(
-        answer_id=aid,
-        channel=CHANNEL,
-        question=question,
-        lang=lang,
-        abstained=answer.abstained,
-        confidence=answer.confidence,
-        top_doc=answer.citations[0].doc if answer.citations else None,
-        latency_ms=latency_ms,
-    )
+    aid, answer = asked.answer_id, asked.answer
     await memory.remember(message.chat.id, aid, answer)
     parts = render_answer(
         answer,
@@ -131,4 +119,4 @@ async def reply_with_answer(
         passage_chars=settings.passage_chars,
     )
     await send_parts(message, parts, answer_markup(aid, answer, lang, settings), reply=group)
-    logger.info("answered aid=%s abstained=%s latency=%.0f ms", aid, answer.abstained, latency_ms)
+    logger.info("answered aid=%s abstained=%s latency=%.0f ms", aid, answer.abstained, asked.latency_ms)

@@ -1,8 +1,10 @@
-"""Webhook mode: the API app receives Telegram updates at `JAUAP_WEBHOOK_PATH` and feeds them to the dispatcher.
+"""Webhook mode: a web app receives Telegram updates at `JAUAP_WEBHOOK_PATH` and feeds them to the dispatcher.
 
+The composition root (`jauap.web`) mounts it on the API app and tells it how to reach the serving service and query
+log (`current`) and the replicas' update de-duplication (`first_delivery`); this module knows nothing of the API.
 The Bot and Dispatcher are created on the first update (or at startup when `JAUAP_WEBHOOK_URL` asks to register
-the webhook), from the service and query log the API's lifespan put on `app.state`; the bot session is closed when
-the app shuts down. Updates are accepted only with Telegram's secret token header.
+the webhook); the bot session is closed when the app shuts down. Updates are accepted only with Telegram's secret
+token header.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -22,21 +24,29 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
+from app.service import QAServiceLike
 from bot.client import create_bot, create_storage
 from bot.dispatcher import build_dispatcher
 from bot.settings import BotSettings
+from ops.querylog import QueryLog
 from ops.redact import redact
 
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WEBHOOK_MAX_BODY_BYTES = 256 * 1024  # Telegram updates may exceed the API's own body limit
+
+Serving = Callable[[], tuple[QAServiceLike, QueryLog]]
+FirstDelivery = Callable[[int, int], bool]  # (bot id, update id) → not seen by any replica before
 
 
 class WebhookBot:
     """The bot behind the webhook route: created once, lazily, and closed with the app."""
 
-    def __init__(self, settings: BotSettings) -> None:
+    def __init__(self, settings: BotSettings, current: Serving, first_delivery: FirstDelivery | None = None) -> None:
         self.settings = settings
+        self.current = current
+        self.first_delivery = first_delivery
         self.bot: Bot | None = None
         self.dispatcher: Dispatcher | None = None
         self._lock: asyncio.Lock | None = None
@@ -45,22 +55,20 @@ class WebhookBot:
         expected = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else ""
         return bool(expected) and given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
-    async def ensure(self, app: FastAPI) -> tuple[Bot, Dispatcher]:
+    async def ensure(self) -> tuple[Bot, Dispatcher]:
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
             if self.bot is None or self.dispatcher is None:
                 bot = create_bot(self.settings)
-                dp = build_dispatcher(
-                    app.state.service, app.state.querylog, self.settings, create_storage(self.settings)
-                )
+                dp = build_dispatcher(*self.current(), self.settings, create_storage(self.settings))
                 await dp.emit_startup(bot=bot, **dp.workflow_data)
                 self.bot, self.dispatcher = bot, dp
         return self.bot, self.dispatcher
 
-    async def register(self, app: FastAPI) -> None:
+    async def register(self) -> None:
         """setWebhook with our URL and secret, for the update types the routers handle."""
-        bot, dp = await self.ensure(app)
+        bot, dp = await self.ensure()
         secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else None
         await bot.set_webhook(
             self.settings.webhook_url, secret_token=secret, allowed_updates=dp.resolve_used_update_types()
@@ -82,19 +90,19 @@ class WebhookBot:
             payload = await request.json()
         except ValueError:
             return JSONResponse({"detail": "The body is not JSON."}, status_code=400)
-        bot, dp = await self.ensure(request.app)
+        bot, dp = await self.ensure()
         try:
             update = Update.model_validate(payload, context={"bot": bot})
         except ValidationError:
             return JSONResponse({"detail": "The body is not a Telegram update."}, status_code=400)
-        shared = getattr(request.app.state, "shared", None)
-        if shared is not None and not await asyncio.to_thread(shared.first_delivery, bot.id, update.update_id):
+        first = self.first_delivery
+        if first is not None and not await asyncio.to_thread(first, bot.id, update.update_id):
             logger.info("update %s was already delivered (to this or another replica); acknowledged", update.update_id)
             return JSONResponse({"ok": True})
         try:
-            # the app's current service and log: /admin/reload may have swapped them since the dispatcher was built
-            state = request.app.state
-            result = await dp.feed_webhook_update(bot, update, service=state.service, querylog=state.querylog)
+            # the current service and log: /admin/reload may have swapped them since the dispatcher was built
+            service, querylog = self.current()
+            result = await dp.feed_webhook_update(bot, update, service=service, querylog=querylog)
             if isinstance(result, TelegramMethod):
                 await bot(result)
         except Exception as exc:  # answered 200 anyway: a 5xx would make Telegram redeliver the same update
@@ -102,13 +110,14 @@ class WebhookBot:
         return JSONResponse({"ok": True})
 
 
-def include_webhook(app: FastAPI, settings: BotSettings | None = None) -> None:
-    """Serve the bot's webhook on `app` when JAUAP_BOT_MODE=webhook and a token is set; otherwise do nothing."""
-    settings = settings or BotSettings()
-    if settings.bot_mode != "webhook" or not settings.bot_token:
-        return
-    hook = WebhookBot(settings)
-    app.state.telegram = hook
+def wants_webhook(settings: BotSettings) -> bool:
+    """JAUAP_BOT_MODE=webhook with a token set."""
+    return settings.bot_mode == "webhook" and bool(settings.bot_token)
+
+
+def mount_webhook(app: FastAPI, hook: WebhookBot) -> None:
+    """Serve `hook` on `app` at its path; registered with Telegram at startup (when asked), closed at shutdown."""
+    settings = hook.settings
 
     async def telegram_webhook(request: Request) -> Response:
         return await hook.handle(request)
@@ -122,7 +131,7 @@ def include_webhook(app: FastAPI, settings: BotSettings | None = None) -> None:
         async with inner(app_) as state:
             if settings.webhook_url:
                 try:
-                    await hook.register(app)
+                    await hook.register()
                 except TelegramAPIError as exc:
                     logger.error("could not register the webhook: %s", exc)
             try:

@@ -1,4 +1,4 @@
-"""CLI: python -m index build | ask | answer --jsonl | eval | train | bench | targets | report."""
+"""CLI: python -m index build | ask | answer --jsonl | eval | train | bench | targets (report: python -m ops)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
-
-from ops.report import report_command
 
 from .errors import JauapError
 from .settings import PROJECT_ROOT, IndexSettings
@@ -279,12 +277,10 @@ def targets(
     run_targets(_settings(index), doc, year, q, fmt, score, questions, with_index)
 
 
-# the operator report lives with the query log in ops/ (~0.1 s of imports: not worth a lazy wrapper)
-app.command("report")(report_command)
-
-
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)  # a library that sets its own logger to DEBUG (bm25s) is not heard below it
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", handlers=[handler])
     try:
         app()
     except JauapError as exc:

@@ -72,12 +72,13 @@ class IndexSettings(BaseSettings):
         "up to this length.",
     )
     abstain_below: float = Field(
-        0.47, description="JAUAP_RANKING=rrf only: abstain below this hand-weighted answer confidence."
+        0.47, description="JAUAP_ANSWER_MODEL=false only: abstain below this hand-weighted answer confidence."
     )
     abstain_concepts_below: float = Field(
         0.213,
         description="When no sentence of the answering passages reaches this cosine with the question's sparse "
-        "(latent-concept) terms, an abstention is explained as 'concept missing' (JAUAP_RANKING=rrf: it abstains).",
+        "(latent-concept) terms, an abstention is explained as 'concept missing' "
+        "(JAUAP_ANSWER_MODEL=false: it abstains).",
     )
     max_question_chars: int = Field(1000, description="Longer questions are rejected with a clear error.")
     curated_file: Path = Field(

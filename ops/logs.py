@@ -93,6 +93,7 @@ def setup_logging(level: str = "INFO", json: bool = True, stream: IO[str] | None
     _install_record_factory()
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.set_name("jauap")
+    handler.setLevel(level.upper())  # libraries that set their own logger to DEBUG (bm25s) stay at this level too
     handler.addFilter(RequestIdFilter())
     handler.addFilter(RedactingFilter())
     if json:

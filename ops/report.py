@@ -1,7 +1,7 @@
 """Operator report over the query/feedback log: what citizens ask, and where the documents fail them.
 
 `build_report` is pure over a `QueryLog` (the API's `GET /admin/report` serves `Report.to_dict()`); `write_csv` and
-`write_chart` export it; `report_command` is the `python -m index report` CLI (see `ops.report_cli`).
+`write_chart` export it; `python -m ops report` is its CLI (`ops.report_cli`).
 """
 
 from __future__ import annotations
@@ -279,11 +279,3 @@ def write_chart(report: Report, path: Path) -> Path:
     figure.savefig(path, format="png")
     return path
 
-
-def __getattr__(name: str) -> object:
-    """`from ops.report import report_command` without a circular import (the CLI module imports this one)."""
-    if name == "report_command":
-        from ops.report_cli import report_command
-
-        return report_command
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""`python -m index report`: the operator report in the terminal, optionally exported as CSV files and a PNG chart."""
+"""`python -m ops report`: the operator report in the terminal, optionally exported as CSV files and a PNG chart."""
 
 from __future__ import annotations
 

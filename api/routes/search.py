@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from api.deps import ServiceDep, SettingsDep, rate_limited
-from api.links import citation_out, titles
+from api.links import citation_out
 from api.schemas import QuestionText, SearchResponse, SearchResult
+from app.links import doc_titles
 from index.errors import BadQuestionError, UnknownDocumentError
 
 router = APIRouter(tags=["search"], dependencies=[Depends(rate_limited)])
@@ -28,7 +29,7 @@ def search(
     limit = service.settings.max_question_chars
     if len(q) > limit:
         raise BadQuestionError(f"The query is too long: {len(q)} characters (limit {limit}).")
-    names = titles(service, lang)
+    names = doc_titles(service, lang)
     if doc is not None and doc not in names:
         raise UnknownDocumentError(doc)
     results = []

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from api.deps import ServiceDep, SettingsDep, rate_limited
-from api.links import base_url, titles, viewer_url
+from api.links import base_url
+from app.links import doc_titles, viewer_url
 from index.errors import UnknownDocumentError
 from index.target_store import book_for, to_csv
 
@@ -55,7 +56,7 @@ def targets(
     format: Annotated[Literal["json", "csv"], Query(description="json (default) or csv.")] = "json",
 ) -> TargetsResponse | Response:
     """Target rows of the indexed programmes, each with its exact span and a viewer link."""
-    names = titles(service, lang)
+    names = doc_titles(service, lang)
     if doc is not None and doc not in names:
         raise UnknownDocumentError(doc)
     rows = book_for(service).filter(doc, year, q)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from app.links import doc_titles
+from app.service import QAServiceLike
 from bot.formatting import answer_ranges, render_more, render_passage, section_label
 from bot.keyboards import AnswerCB, ReasonCB, answer_keyboard, reason_keyboard
 from bot.memo import Memory
-from bot.replies import CHANNEL, doc_titles, send_parts
+from bot.replies import CHANNEL, send_parts
 from bot.settings import BotSettings
 from bot.texts import REASONS, t
+from ops.querylog import QueryLog
 
 CONTEXT_CHARS = 1500  # how far "full passage" reaches beyond a citation, to the enclosing paragraphs
 
@@ -38,7 +39,7 @@ def build_router() -> Router:
     router = Router(name=__name__)
 
     @router.callback_query(AnswerCB.filter(F.act.in_({"up", "down"})))
-    async def rate(query: CallbackQuery, callback_data: AnswerCB, querylog: Any, lang: str) -> None:
+    async def rate(query: CallbackQuery, callback_data: AnswerCB, querylog: QueryLog, lang: str) -> None:
         rating = 1 if callback_data.act == "up" else -1
         querylog.set_feedback(answer_id=callback_data.aid, rating=rating, reason=None, channel=CHANNEL)
         await query.answer(t("thanks", lang))
@@ -48,7 +49,7 @@ def build_router() -> Router:
                 await query.message.answer(t("ask_reason", lang), reply_markup=reason_keyboard(callback_data.aid, lang))
 
     @router.callback_query(ReasonCB.filter(F.reason.in_(REASONS)))
-    async def reason(query: CallbackQuery, callback_data: ReasonCB, querylog: Any, lang: str) -> None:
+    async def reason(query: CallbackQuery, callback_data: ReasonCB, querylog: QueryLog, lang: str) -> None:
         querylog.set_feedback(answer_id=callback_data.aid, rating=-1, reason=callback_data.reason, channel=CHANNEL)
         await query.answer()
         if isinstance(query.message, Message):
@@ -58,7 +59,7 @@ def build_router() -> Router:
     async def show(
         query: CallbackQuery,
         callback_data: AnswerCB,
-        service: Any,
+        service: QAServiceLike,
         settings: BotSettings,
         memory: Memory,
         lang: str,

@@ -10,10 +10,12 @@ from aiogram.enums import ChatType, MessageEntityType
 from aiogram.filters import Filter
 from aiogram.types import Message
 
+from app.service import QAServiceLike
 from bot.memo import Memory
 from bot.replies import reply_with_answer
 from bot.settings import BotSettings
 from bot.texts import t
+from ops.querylog import QueryLog
 
 
 class AddressedToBot(Filter):
@@ -47,8 +49,8 @@ def build_router() -> Router:
         message: Message,
         question: str,
         bot: Bot,
-        service: Any,
-        querylog: Any,
+        service: QAServiceLike,
+        querylog: QueryLog,
         settings: BotSettings,
         memory: Memory,
         lang: str,

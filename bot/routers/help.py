@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
+from app.service import QAServiceLike
 from bot.formatting import esc, split_blocks
 from bot.texts import t
 
@@ -16,7 +15,7 @@ def build_router() -> Router:
     router = Router(name=__name__)
 
     @router.message(Command("help"))
-    async def help_(message: Message, lang: str, service: Any) -> None:
+    async def help_(message: Message, lang: str, service: QAServiceLike) -> None:
         docs = "\n".join(
             f"• {esc(info.title(lang))}" + (f" ({info.year})" if info.year else "") for info in service.documents()
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from aiogram import Router
 from aiogram.types import (
@@ -13,8 +12,10 @@ from aiogram.types import (
     InputTextMessageContent,
 )
 
+from app.links import doc_titles
+from app.service import QAServiceLike
 from bot.formatting import abstain_text, render_answer, source_blocks, split_blocks
-from bot.replies import ask, doc_titles
+from bot.replies import ask
 from bot.texts import t
 from index.errors import BadQuestionError
 from index.models import Answer
@@ -53,14 +54,14 @@ def build_router() -> Router:
     router = Router(name=__name__)
 
     @router.inline_query()
-    async def inline(query: InlineQuery, service: Any, lang: str) -> None:
+    async def inline(query: InlineQuery, service: QAServiceLike, lang: str) -> None:
         question = " ".join(query.query.split())[: service.settings.max_question_chars]
         hint = InlineQueryResultsButton(text=t("inline_hint_title", lang), start_parameter="help")
         if not question:
             await query.answer([], cache_time=5, is_personal=True, button=hint)
             return
         try:
-            answer, _ = await ask(service, question)
+            answer = await ask(service, question)
         except BadQuestionError:
             await query.answer([], cache_time=5, is_personal=True, button=hint)
             return

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.types import Message
 
+from app.service import QAServiceLike
 from bot.memo import Memory
 from bot.replies import reply_with_answer
 from bot.settings import BotSettings
+from ops.querylog import QueryLog
 
 
 def build_router() -> Router:
@@ -21,8 +21,8 @@ def build_router() -> Router:
     async def question(
         message: Message,
         bot: Bot,
-        service: Any,
-        querylog: Any,
+        service: QAServiceLike,
+        querylog: QueryLog,
         settings: BotSettings,
         memory: Memory,
         lang: str,

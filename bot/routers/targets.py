@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
-from typing import Any
-from urllib.parse import quote, urlencode
 
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from app.links import doc_titles, viewer_url
+from app.service import QAServiceLike
 from bot.settings import BotSettings
 from bot.texts import t
 from index.target_store import book_for
@@ -47,7 +47,7 @@ def render_page(rows: list[TargetRow], title: str, page: int, lang: str, base: s
         values = "; ".join((f"{x.year}: " if x.year else "") + html.escape(x.figure) for x in group)
         name = html.escape(r.indicator)
         if base:
-            url = f"{base.rstrip('/')}/view/{quote(r.doc)}?{urlencode({'start': r.start, 'end': r.end})}"
+            url = viewer_url(base, r.doc, r.start, r.end)
             name = f'<a href="{html.escape(url)}">{name}</a>'
         lines.append(f"• {name} — <b>{values}</b>")
     return "\n".join(lines), pages
@@ -70,10 +70,10 @@ def pages_keyboard(d: int, page: int, pages: int, lang: str) -> InlineKeyboardMa
     return InlineKeyboardMarkup(inline_keyboard=[nav, back] if nav else [back])
 
 
-def _programmes(service: Any, lang: str) -> tuple[list[str], list[str]]:
+def _programmes(service: QAServiceLike, lang: str) -> tuple[list[str], list[str]]:
     """(document ids, titles) of the documents that state targets."""
     book = book_for(service)
-    names = {info.id: info.title(lang) for info in service.documents()}
+    names = doc_titles(service, lang)
     docs = book.docs()
     return docs, [names.get(d, d) for d in docs]
 
@@ -82,7 +82,7 @@ def build_router() -> Router:
     router = Router(name=__name__)
 
     @router.message(Command("targets"))
-    async def choose(message: Message, lang: str, service: Any) -> None:
+    async def choose(message: Message, lang: str, service: QAServiceLike) -> None:
         docs, titles = _programmes(service, lang)
         if not docs:
             await message.answer(t("targets_none", lang))
@@ -90,7 +90,7 @@ def build_router() -> Router:
         await message.answer(t("targets_choose", lang), reply_markup=programme_keyboard(titles))
 
     @router.callback_query(TargetCB.filter(F.d >= -1))
-    async def show(query: CallbackQuery, callback_data: TargetCB, lang: str, service: Any,
+    async def show(query: CallbackQuery, callback_data: TargetCB, lang: str, service: QAServiceLike,
                    settings: BotSettings) -> None:
         docs, titles = _programmes(service, lang)
         await query.answer()

@@ -73,7 +73,7 @@ def test_a_reference_kept_by_the_polling_bot_follows_the_switch(fresh_index) -> 
     import asyncio
     from types import SimpleNamespace
 
-    from api.live import CurrentService, LiveIndex
+    from app.live import CurrentService, LiveIndex
 
     live = LiveIndex(SimpleNamespace(service=None), fresh_index)
     asyncio.run(live.reload())

@@ -74,7 +74,7 @@ class TargetService:
         text = self._service.document(match.doc).text[match.start : match.end]
         fields = {f.name: getattr(answer, f.name) for f in dataclasses.fields(Answer)}
         span = Span(match.doc, match.start, match.end, text)
-        return TargetAnswer(**{**fields, "answer": span, "abstained": False}, target=match)
+        return TargetAnswer(**{**fields, "answer": span, "abstained": False, "target": match})
 
 
 def test_ask_shows_the_target_rows_when_an_answer_carries_them(client: TestClient) -> None:

@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from app.links import viewer_url
 from bot.formatting import (
     MESSAGE_LIMIT,
     highlight,
@@ -16,7 +17,7 @@ from bot.formatting import (
     split_blocks,
     tg_len,
 )
-from bot.keyboards import AnswerCB, ReasonCB, answer_keyboard, viewer_url
+from bot.keyboards import AnswerCB, ReasonCB, answer_keyboard
 from bot.middlewares import ThrottlingMiddleware
 from bot.texts import LANGS, TEXTS, pick_lang, t
 from index.models import Answer, Citation, Span
@@ -122,7 +123,7 @@ def test_split_blocks_keeps_blocks_whole() -> None:
 
 
 def test_callback_data_fits_64_bytes_and_round_trips() -> None:
-    aid = "f" * 16
+    aid = "f" * 32  # app.ask.new_answer_id()
     markup = answer_keyboard(aid, "kk", more_from=10, passage=9, link="https://x.kz/view/a.txt?start=1&end=2")
     datas = [b.callback_data for row in markup.inline_keyboard for b in row if b.callback_data]
     assert {d.split(":")[1] for d in datas} == {"up", "down", "more", "full"}
@@ -132,8 +133,9 @@ def test_callback_data_fits_64_bytes_and_round_trips() -> None:
 
 
 def test_viewer_url_quotes_the_document_name() -> None:
-    url = viewer_url("https://jauap.kz/", citation("құжат 1.txt", 5, "мәтін"))
+    url = viewer_url("https://jauap.kz/", "құжат 1.txt", 5, 10)
     assert url == "https://jauap.kz/view/%D2%9B%D2%B1%D0%B6%D0%B0%D1%82%201.txt?start=5&end=10"
+    assert viewer_url("https://jauap.kz", "a/b?.txt", 0, 1) == "https://jauap.kz/view/a%2Fb%3F.txt?start=0&end=1"
 
 
 def test_every_text_exists_in_both_languages() -> None:

@@ -10,10 +10,10 @@ from bot_harness import webhook_env
 from fake_telegram import TOKEN, FakeTelegram, buttons, callback, message
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.settings import ApiSettings
 from bot.webhook import SECRET_HEADER
 from index.settings import IndexSettings
+from jauap.web import compose, create_app
 
 SECRET = "s3cret-Token_for-tests"
 PATH = "/telegram/test-hook"
@@ -26,10 +26,11 @@ def webhook_app(
 ) -> Iterator[TestClient]:
     webhook_env(monkeypatch, telegram, SECRET, PATH, f"https://jauap.example.kz{PATH}")
     settings = ApiSettings(querylog_path=tmp_path / "querylog.sqlite3", rate_limit="0", _env_file=None)
-    app = create_app(settings, index_settings)
-    with TestClient(app) as client:
+    composed = compose(settings, index_settings)
+    assert composed.webhook is not None
+    with TestClient(composed.app) as client:
         yield client
-    assert app.state.telegram.bot is None  # the bot session was closed with the app
+    assert composed.webhook.bot is None  # the bot session was closed with the app
 
 
 def post_update(client: TestClient, update: dict, secret: str | None = SECRET, update_id: int = 1):

@@ -11,10 +11,10 @@ from bot_harness import webhook_env
 from fake_telegram import FakeTelegram, message
 from fastapi.testclient import TestClient
 
-from api.app import WEBHOOK_MAX_BODY_BYTES, create_app
 from api.settings import ApiSettings
-from bot.webhook import SECRET_HEADER
+from bot.webhook import SECRET_HEADER, WEBHOOK_MAX_BODY_BYTES
 from index.settings import IndexSettings
+from jauap.web import create_app
 
 SECRET = "s3cret-Token_for-limit-tests"
 PATH = "/telegram/limit-hook"

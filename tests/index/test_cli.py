@@ -48,6 +48,7 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     done = run("build", "--corpus", str(TINY), "--out", str(out))
     assert done.returncode == 0, done.stderr.decode()
     assert "index built" in done.stderr.decode()
+    assert "DEBUG" not in done.stderr.decode()  # quiet by default: bm25s sets its own logger to DEBUG
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["embedder"] == "hash"
     return out
 

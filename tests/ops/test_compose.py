@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ops.envdoc import CONTAINER_PRESET, settings_by_section
+from jauap.envdoc import CONTAINER_PRESET, settings_by_section
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -68,7 +68,7 @@ def test_api_replicas_scale_behind_nginx_and_wait_for_the_index_and_engines(conf
     for needed, condition in (("indexer", "service_completed_successfully"), ("postgres", "service_healthy"),
                               ("redis", "service_healthy")):  # fmt: skip
         assert api["depends_on"][needed]["condition"] == condition
-    assert "ops.healthcheck" in _healthcheck(api)  # probes /readyz on JAUAP_PORT
+    assert "api.healthcheck" in _healthcheck(api)  # probes /readyz on JAUAP_PORT
     assert api["restart"] == "unless-stopped"
     assert api["command"] == ["python", "-m", "api"]
     assert api["environment"]["JAUAP_HOST"] == "0.0.0.0"
@@ -133,7 +133,7 @@ def test_env_example_documents_every_setting_with_its_default() -> None:
     for _, rows in settings_by_section():
         for setting in rows:
             assert f"\n#{setting.env}={setting.default}\n" in text, (
-                f"{setting.env} is not documented with its default; regenerate: python -m ops.envdoc > .env.example"
+                f"{setting.env} is not documented with its default; regenerate: python -m jauap.envdoc > .env.example"
             )
 
 

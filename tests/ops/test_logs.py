@@ -66,3 +66,12 @@ def test_filter_alone_redacts_message_and_args() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "iin=%s mail=%s", ("880101300123", "a@b.kz"), None)
     assert RedactingFilter().filter(record)
     assert record.getMessage() == "iin=[IIN] mail=[EMAIL]"
+
+
+def test_a_library_that_sets_its_logger_to_debug_is_quiet_at_info(log_stream: io.StringIO) -> None:
+    chatty = logging.getLogger("chatty.library")
+    chatty.setLevel(logging.DEBUG)  # as bm25s does at import
+    setup_logging("INFO", json=False, stream=log_stream)
+    chatty.debug("Building index from tokens")
+    chatty.warning("worth knowing")
+    assert "Building index" not in log_stream.getvalue() and "worth knowing" in log_stream.getvalue()

@@ -14,7 +14,8 @@ import typer
 from typer.testing import CliRunner
 
 from ops.querylog import QueryLog
-from ops.report import build_report, report_command, write_chart, write_csv
+from ops.report import build_report, write_chart, write_csv
+from ops.report_cli import report_command
 
 DAY1 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -198,7 +199,7 @@ def test_report_is_json_ready_for_the_admin_endpoint(querylog: QueryLog) -> None
 def test_report_command_prints_and_exports(querylog: QueryLog, tmp_path: Path) -> None:
     app = typer.Typer()
     app.command("report")(report_command)
-    app.command("noop")(lambda: None)  # two commands, so `report` is addressed by name as in `python -m index`
+    app.command("noop")(lambda: None)  # two commands, so `report` is addressed by name as in `python -m ops`
     out = tmp_path / "export"
     result = CliRunner().invoke(
         app, ["report", "--log", str(querylog.path), "--out", str(out), "--since", "2026-11-03"], env={"COLUMNS": "200"}

@@ -11,10 +11,10 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-import api.shared
+import app.shared
 from api.app import create_app
 from api.settings import ApiSettings
-from api.shared import SharedState, SharedStateError, connect
+from app.shared import SharedState, SharedStateError, connect
 
 pytestmark = [pytest.mark.replicas, pytest.mark.redis]
 
@@ -65,7 +65,7 @@ def test_a_repeated_question_is_answered_from_the_shared_cache_by_the_other_repl
 
 
 def test_losing_redis_keeps_answers_flowing_and_reports_degraded(two_apps, redis_server, monkeypatch) -> None:
-    monkeypatch.setattr(api.shared, "RETRY_AFTER_SECONDS", 0.2)
+    monkeypatch.setattr(app.shared, "RETRY_AFTER_SECONDS", 0.2)
     [client, _] = two_apps(rate_limit="100/minute")
     assert client.get("/readyz").json()["engines"]["shared_state"] == "redis"
     redis_server.stop()

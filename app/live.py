@@ -14,7 +14,7 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from index.errors import JauapError
 from index.settings import IndexSettings
@@ -33,11 +33,27 @@ def published_version(index_dir: Path) -> str:
     return Path(os.path.realpath(index_dir)).name
 
 
-class LiveIndex:
-    """Holds the served service on `state.service` and the version it came from; the only code that swaps it."""
+class Holder(Protocol):
+    """Where the served service is kept, for the code that reads it on every request (the API's `app.state`)."""
 
-    def __init__(self, state: Any, settings: IndexSettings, build: Builder | None = None) -> None:
+    service: Any
+
+
+class LiveIndex:
+    """Serves a service on `state.service` (a holder its owner hands in) and knows its version; the only swapper.
+
+    `count(outcome)` is told of each switch after the first ("ok") and each failed load ("failed"), for metrics.
+    """
+
+    def __init__(
+        self,
+        state: Holder,
+        settings: IndexSettings,
+        build: Builder | None = None,
+        count: Callable[[str], None] | None = None,
+    ) -> None:
         self.state = state
+        self.count = count
         self.settings = settings
         self._build = build
         self.version: str | None = None
@@ -87,9 +103,8 @@ class LiveIndex:
         return service
 
     def _count(self, outcome: str) -> None:
-        metrics = getattr(self.state, "metrics", None)
-        if metrics is not None and self.version is not None:
-            metrics.reloads.labels(outcome).inc()
+        if self.count is not None and self.version is not None:
+            self.count(outcome)
 
     async def watch(self, interval: float) -> None:
         """Poll the link every `interval` seconds and switch when it names a new version (until cancelled)."""

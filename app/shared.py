@@ -19,7 +19,7 @@ from typing import TypeVar
 
 import redis
 
-from api.cache import AnswerCache
+from app.cache import AnswerCache
 from index.errors import JauapError
 from index.models import Answer, Citation, Span
 

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ops.healthcheck import main, probe
+from api.healthcheck import main, probe
 
 
 class _Handler(BaseHTTPRequestHandler):

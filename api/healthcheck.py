@@ -1,4 +1,4 @@
-"""`python -m ops.healthcheck`: exit 0 when the local API answers `/readyz` with 200, else 1.
+"""`python -m api.healthcheck`: exit 0 when the local API answers `/readyz` with 200, else 1.
 
 Container health checks run this instead of curl (the slim image has none), on the port the API itself reads from
 JAUAP_PORT, so changing the port cannot silently break the check.
@@ -24,7 +24,7 @@ def probe(url: str, timeout: float = 3.0) -> tuple[bool, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ops.healthcheck", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m api.healthcheck", description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="URL to probe (default: http://127.0.0.1:$JAUAP_PORT/readyz)")
     parser.add_argument("--timeout", type=float, default=3.0)
     args = parser.parse_args(argv)
