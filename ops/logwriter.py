@@ -96,12 +96,20 @@ class LogWriter:
         self.spooled_rows += len(rows)
 
     def _retry(self) -> None:
-        """Deliver the spool (ours and any a dead writer left); the database is back when that succeeds."""
+        """Deliver the spool (ours and any a dead writer left); the database is back when that succeeds.
+
+        `degraded` is cleared only once every row this writer spooled is delivered and the database answered: a
+        drain that delivered nothing (our file briefly locked by a forked child, or nothing spooled) proves neither.
+        """
         try:
-            self.spool.drain(self._deliver)
+            if not self.spool.drain(self._deliver):
+                self._select_one()
         except Exception as exc:
             if not _is_outage(exc):
                 logger.exception("spooled rows could not be delivered")
+            return
+        if self.spool.undelivered():
+            logger.warning("query log spool file busy; delivery retried in %.0f s", _RETRY_SECONDS)
             return
         if self.degraded is not None:
             logger.info("query log database is back; spooled rows delivered")
@@ -118,10 +126,13 @@ class LogWriter:
         except Exception:
             logger.exception("query log retention cleanup failed")
 
+    def _select_one(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
     def _ping(self) -> None:
         try:
-            with self.engine.connect() as conn:
-                conn.execute(sa.text("SELECT 1"))
+            self._select_one()
         except Exception as exc:
             if _is_outage(exc):
                 self.degraded = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0][:200]

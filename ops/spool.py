@@ -3,6 +3,9 @@
 Each writer appends to its own file and holds an exclusive `flock` on it while it lives; whoever drains takes
 only files it can lock (its own, closed first, or those of a writer that has died), so two replicas sharing a
 volume never deliver or delete the same file twice, and a crash between spooling and delivery loses nothing.
+A lock can outlive `close`: a process forked while the file was open (any `subprocess` call, between its fork and
+exec) shares the lock until it drops its copy, so `drain` may find even its own file busy; `undelivered()` says so,
+and the writer keeps retrying instead of taking an empty drain for "everything delivered".
 Rows are redacted before they are queued, so nothing personal reaches the disk here either.
 """
 
@@ -29,13 +32,16 @@ class Spool:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self._file: IO[str] | None = None
+        self._own: set[Path] = set()  # files this spool wrote that are still on disk
 
     def append(self, rows: list[Row]) -> None:
         """Keep `rows` on disk (fsynced: they are the only copy)."""
         if self._file is None:
             self.folder.mkdir(parents=True, exist_ok=True)
-            self._file = (self.folder / f"{uuid.uuid4().hex}.jsonl").open("a", encoding="utf-8")
+            path = self.folder / f"{uuid.uuid4().hex}.jsonl"
+            self._file = path.open("a", encoding="utf-8")
             fcntl.flock(self._file, fcntl.LOCK_EX)
+            self._own.add(path)
         for table, values in rows:
             self._file.write(json.dumps([table, values], ensure_ascii=False, default=str) + "\n")
         self._file.flush()
@@ -60,10 +66,16 @@ class Spool:
                 if rows:
                     deliver(rows)
                 path.unlink()
+                self._own.discard(path)
                 delivered += len(rows)
         if delivered:
             logger.info("delivered %d spooled log rows", delivered)
         return delivered
+
+    def undelivered(self) -> int:
+        """Files this spool wrote that are still waiting (busy at the last `drain`, or never drained)."""
+        self._own = {path for path in self._own if path.exists()}  # another process may have delivered one
+        return len(self._own)
 
     def close(self) -> None:
         if self._file is not None:
