@@ -8,7 +8,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ import numpy as np
 from scipy import sparse
 
 from .chunking import CHUNKER_VERSION, chunk_document
-from .dense import DenseIndex
+from .dense import DenseIndex, dense_config
 from .documents import load_corpus
 from .embedders import PASSAGE_ENGINE, Embedder, SparseEmbedder, cache_id, make_embedder
 from .errors import JauapError
@@ -110,7 +110,7 @@ def build_key(settings: IndexSettings, corpus_digest: str) -> str:
     parts = [
         corpus_digest, FORMAT_VERSION, CHUNKER_VERSION, ANALYSER_VERSION, settings.embedder.strip(), engine,
         settings.chunk_chars, settings.unit_label_words, settings.stem_prefix, settings.char_ngram, settings.sparse,
-        settings.hnsw_above,
+        *asdict(dense_config(settings)).values(),
     ]
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
 
@@ -158,7 +158,7 @@ def build_index(
     finally:
         cache.close()
     chunk_vectors, unit_vectors = vectors[: len(texts)], vectors[len(texts) :]
-    dense = DenseIndex.build(chunk_vectors, settings.hnsw_above)
+    dense = DenseIndex.build(chunk_vectors, config=dense_config(settings))
     lexical = LexicalIndex.build(texts, settings.stem_prefix)
     unit_lexical = LexicalIndex.build(units, settings.stem_prefix)
     chunk_ngrams = LexicalIndex.build(texts, ngram=settings.char_ngram) if settings.char_ngram else None

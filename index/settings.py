@@ -42,6 +42,15 @@ class IndexSettings(BaseSettings):
         PROJECT_ROOT / "artifacts" / "engine", description="Where the one-pass query engine is compiled and cached."
     )
     hnsw_above: int = Field(50_000, description="Use FAISS HNSW instead of exact search above this many chunks.")
+    ivfpq_above: int = Field(
+        500_000, description="Use FAISS IVF-PQ (codes in memory, exact vectors memory-mapped for re-ranking) instead "
+        "of HNSW above this many chunks."
+    )
+    hnsw_ef_search: int = Field(128, ge=1, description="HNSW search breadth (recall against speed).")
+    ivf_nprobe: int = Field(64, ge=1, description="IVF lists searched per question (recall against speed).")
+    refine_factor: int = Field(
+        16, ge=1, description="IVF-PQ: k times this many candidates are re-ranked on their exact vectors."
+    )
     chunk_chars: int = Field(600, description="Maximum characters of a chunk (multilingual-e5 reads ≤512 tokens).")
     unit_label_words: int = Field(
         8,
