@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -61,30 +63,45 @@ def sentence_bank(work: Path) -> dict[str, np.ndarray]:
     return bank
 
 
-def make_passages(bank: dict, n: int, seed: int = 13):
-    """n passages: texts, generated vectors and generated latent terms (CSC: the inverted index)."""
+def make_passages(bank: dict, n: int, seed: int = 13, term_rows: int = 100_000):
+    """n passages: texts, generated vectors and generated latent terms (CSC: the inverted index). Terms are pooled
+    for the first `term_rows` passages and repeat beyond (a million pooled in Python would take longer than the rest
+    of the benchmark; repeated rows give the columns the lengths a million passages would)."""
     from scipy import sparse
 
     rng = random.Random(seed)
     sentences, vectors = bank["sentences"], bank["vectors"]
     dim = int(bank["sparse_dim"])
-    texts, rows_vec = [], np.empty((n, vectors.shape[1]), np.float32)
-    indptr, indices, data = [0], [], []
+    picks = np.full((n, 4), -1, np.int64)
     for i in range(n):
         pick = rng.sample(range(len(sentences)), rng.randint(2, 4))
-        texts.append(" ".join(sentences[j] for j in pick))
-        v = vectors[pick].mean(axis=0)
-        rows_vec[i] = v / np.linalg.norm(v)
+        picks[i, : len(pick)] = pick
+    texts = [" ".join(sentences[j] for j in row if j >= 0) for row in picks.tolist()]
+    rows_vec = np.empty((n, vectors.shape[1]), np.float32)
+    for a in range(0, n, 65536):
+        block = picks[a : a + 65536]
+        v = (vectors[block] * (block >= 0)[..., None]).sum(axis=1)
+        rows_vec[a : a + 65536] = v / np.linalg.norm(v, axis=1, keepdims=True)
+    indptr, indices, data = [0], [], []
+    for row in picks[: min(n, term_rows)].tolist():
         pooled: dict[int, float] = {}
-        for j in pick:
-            for t, w in zip(bank["idx"][j].tolist(), bank["val"][j].tolist(), strict=True):
-                pooled[t] = max(pooled.get(t, 0.0), w)
+        for j in row:
+            if j >= 0:
+                for t, w in zip(bank["idx"][j].tolist(), bank["val"][j].tolist(), strict=True):
+                    pooled[t] = max(pooled.get(t, 0.0), w)
         top = sorted(pooled.items(), key=lambda kv: -kv[1])[:256]
         indices += [t for t, _ in top]
         data += [w for _, w in top]
         indptr.append(len(indices))
-    terms = sparse.csr_matrix((np.array(data, np.float32), np.array(indices, np.int32), np.array(indptr)),
-                              shape=(n, dim)).tocsc()
+    lengths = np.diff(indptr)
+    base = min(n, term_rows)
+    reps = -(-n // base)
+    full_lengths = np.tile(lengths, reps)[:n]
+    nnz = int(full_lengths.sum())
+    terms = sparse.csr_matrix(
+        (np.tile(np.array(data, np.float32), reps)[:nnz], np.tile(np.array(indices, np.int32), reps)[:nnz],
+         np.concatenate([[0], np.cumsum(full_lengths)])), shape=(n, dim)
+    ).tocsc()
     return texts, rows_vec, terms
 
 
@@ -104,7 +121,8 @@ def build(bank: dict, n: int, out: Path, embed_up_to: int) -> dict:
         figures["embed_s"] = round(time.perf_counter() - t, 1)
         figures["generated_vs_embedded_cosine"] = round(float(np.median((embedded * vectors).sum(1))), 4)
         vectors, figures["vectors"] = embedded, "embedded"
-    out.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
     t = time.perf_counter()
     dense = DenseIndex.build(vectors, config=dense_config(IndexSettings(_env_file=None)))
     figures["dense_build_s"] = round(time.perf_counter() - t, 1)
@@ -150,27 +168,33 @@ def serve(out: Path, asks: int) -> dict:
         return cand[np.argsort(-scores[cand])].tolist()
 
     questions = list(bank["questions"])
-    samples = []
+    samples, retrieval = [], []
     for i in range(asks + 10):
         j = i % len(questions)
         t = time.perf_counter()
         qv, (idx, val) = embedder.embed_query_with_terms(questions[j])
+        t_r = time.perf_counter()
         lists = [[i for i, _ in dense.search(qv, 60)], top(lexical.scores(lexical.tokens(questions[j]))),
                  top(term_scores(terms, idx, val))]
         rrf(lists, [0.5, 0.5, 0.5], 10)
         if i >= 10:
             samples.append((time.perf_counter() - t) * 1000)
+            retrieval.append((time.perf_counter() - t_r) * 1000)
     serving_rss = _peak_rss()  # before the recall check, which reads every exact vector
+    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    rss_anon, rss_file = (int(status[k].split()[0]) / 1024 for k in ("RssAnon", "RssFile"))
     exact = np.load(out / "exact.npy", mmap_mode="r")
     sims = np.asarray(exact) @ bank["qvec"].T  # [n, questions]
     truth = np.argpartition(-sims, 9, axis=0)[:10].T
     _, found = dense.search_many(bank["qvec"], 10)
     recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth, strict=True)])
-    s = sorted(samples)
+    s, r = sorted(samples), sorted(retrieval)
     return {
+        "retrieval_p50_ms": round(r[len(r) // 2], 1), "retrieval_p95_ms": round(r[int(0.95 * (len(r) - 1))], 1),
         "embedder_load_s": round(t1 - t0, 2), "index_load_s": round(t2 - t1, 3),
         "ask_p50_ms": round(s[len(s) // 2], 1), "ask_p95_ms": round(s[int(0.95 * (len(s) - 1))], 1),
         "recall_at_10": round(float(recall), 3), "serving_peak_rss_mb": round(serving_rss),
+        "rss_anon_mb": round(rss_anon), "rss_file_mb": round(rss_file),  # file: mmapped pages, shared, reclaimable
     }
 
 
@@ -188,6 +212,7 @@ def main() -> None:
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
+        os.setpriority(os.PRIO_PROCESS, 0, 0)  # timed at normal priority (a niced process's p95 is other people's)
         print(json.dumps(serve(args.serve, args.asks)))
         return
     args.work.mkdir(parents=True, exist_ok=True)
@@ -198,7 +223,7 @@ def main() -> None:
         done = subprocess.run([sys.executable, __file__, "--serve", str(out), "--asks", str(args.asks)],
                               capture_output=True, text=True, check=True)
         figures.update(json.loads(done.stdout.strip().splitlines()[-1]))
-        figures["load_average"] = [round(x, 1) for x in __import__("os").getloadavg()]
+        figures["load_average"] = [round(x, 1) for x in os.getloadavg()]
         print(json.dumps(figures), flush=True)
         if args.out:
             with args.out.open("a", encoding="utf-8") as f:
