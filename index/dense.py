@@ -90,6 +90,9 @@ class DenseIndex:
         k = min(k, self.size)
         if k <= 0:
             return []
+        # one question: FAISS's OpenMP team would only wait at barriers for cores that are encoding other questions
+        # (the thread count is the calling thread's own: this leaves other threads' settings alone)
+        faiss.omp_set_num_threads(1)
         scores, ids = self._index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
