@@ -46,7 +46,10 @@ class IndexSettings(BaseSettings):
         500_000, description="Use FAISS IVF-PQ (codes in memory, exact vectors memory-mapped for re-ranking) instead "
         "of HNSW above this many chunks."
     )
-    hnsw_ef_search: int = Field(128, ge=1, description="HNSW search breadth (recall against speed).")
+    hnsw_ef_search: int = Field(
+        256, ge=1, description="HNSW search breadth (recall against speed: recall@10 0.92 at 128, 0.97 at 256 on 10^5 "
+        "passages, docs/scaling.md)."
+    )
     ivf_nprobe: int = Field(64, ge=1, description="IVF lists searched per question (recall against speed).")
     refine_factor: int = Field(
         16, ge=1, description="IVF-PQ: k times this many candidates are re-ranked on their exact vectors."
