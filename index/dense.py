@@ -27,8 +27,8 @@ class DenseConfig:
     hnsw_above: int = 50_000
     ivfpq_above: int = 500_000
     hnsw_ef_search: int = 256
-    ivf_nprobe: int = 64
-    refine_factor: int = 16  # the PQ shortlist holds k * this many candidates, re-ranked exactly
+    ivf_nprobe: int = 256
+    refine_factor: int = 256  # the PQ shortlist holds k * this many candidates, re-ranked exactly
 
 
 def dense_config(settings: object) -> DenseConfig:
