@@ -174,8 +174,11 @@ def serve(out: Path, asks: int, threads: int, knobs: dict, max_terms: int = 128,
         max_terms = per_term = 0
 
     def top(scores: np.ndarray, k: int = 60) -> list[int]:
-        k = min(k, len(scores))
-        cand = np.argpartition(-scores, k - 1)[:k]
+        """The k best of the passages that scored at all: BM25 and latent terms leave most of a million at 0, and
+        partitioning only the others is 10x faster than partitioning all (and no negated copy of a million)."""
+        cand = np.flatnonzero(scores)
+        if len(cand) > k:
+            cand = cand[np.argpartition(scores[cand], len(cand) - k)[len(cand) - k :]]
         return cand[np.argsort(-scores[cand])].tolist()
 
     questions = list(bank["questions"])
