@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
 from .errors import JauapError
@@ -34,26 +33,29 @@ def _settings(index: Path | None = None, corpus: Path | None = None) -> IndexSet
     return IndexSettings(**overrides)
 
 
-def _build(settings: IndexSettings):
+def _build(settings: IndexSettings, force: bool = False):
     from .build import build_index
+    from .progress import build_progress
 
-    with Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err, transient=True,
-    ) as bar:
-        task = bar.add_task("embedding passages", total=None)
-        latent = bar.add_task("latent terms", total=None, visible=False)
+    with build_progress(err) as progress:
         report = build_index(
             settings,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-            sparse_progress=lambda done, total: bar.update(latent, completed=done, total=total, visible=True),
+            progress=lambda done, total: progress("embedding passages", done, total),
+            sparse_progress=lambda done, total: progress("latent terms", done, total),
+            force=force,
         )
-    err.print(
-        f"[green]index built[/] at {report.path}: {report.documents} documents, {report.chunks} chunks, "
-        f"{report.embedded} passages embedded ({report.reused} from cache) in {report.seconds:.1f} s"
-    )
+    if report.up_to_date:
+        err.print(f"[green]index up to date[/] at {report.path}: {report.documents} documents, {report.chunks} "
+                  f"chunks, nothing changed ({report.seconds:.1f} s; --force rebuilds)")
+    else:
+        err.print(
+            f"[green]index built[/] at {report.path}: {report.documents} documents, {report.chunks} chunks, "
+            f"{report.embedded} passages embedded ({report.reused} from cache) in {report.seconds:.1f} s"
+        )
+    if report.skipped:
+        err.print(f"[yellow]{len(report.skipped)} file(s) skipped[/]:")
     for name, reason in report.skipped.items():
-        err.print(f"[yellow]skipped[/] {name}: {reason}")
+        err.print(f"  {name}: {reason}", markup=False, highlight=False)
     return report
 
 
@@ -80,9 +82,10 @@ def _service(index: Path | None, answer_model: bool = True):
 def build(
     corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: JAUAP_CORPUS_DIR).")] = None,
     out: Annotated[Path | None, typer.Option(help="Index folder to write (default: JAUAP_INDEX_DIR).")] = None,
+    force: Annotated[bool, typer.Option(help="Write a new version even when nothing changed.")] = False,
 ) -> None:
     """Build (or incrementally rebuild) the index from a corpus folder."""
-    _build(_settings(out, corpus))
+    _build(_settings(out, corpus), force)
 
 
 @app.command()

