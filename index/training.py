@@ -116,6 +116,19 @@ def _fit_rank(xs: list[np.ndarray], ys: list[np.ndarray], names: list[str]) -> l
     return lgb.train({**BOOST, "seed": SEED}, data, num_boost_round=ROUNDS)
 
 
+def _out_of_fold(
+    fold: np.ndarray, xs: list[np.ndarray], ys: list[np.ndarray], names: list[str]
+) -> tuple[list[lgb.Booster], lgb.Booster]:
+    """For each question, the model fitted without its fold; and the model fitted on all of them."""
+    per_item: list[lgb.Booster] = [None] * len(xs)  # type: ignore[list-item]
+    for f in range(FOLDS):
+        inside = np.flatnonzero(fold != f)
+        booster = _fit_rank([xs[i] for i in inside], [ys[i] for i in inside], names)
+        for i in np.flatnonzero(fold == f):
+            per_item[i] = booster
+    return per_item, _fit_rank(xs, ys, names)
+
+
 @dataclass
 class SpanRows:
     retrieval: Retrieval
@@ -173,21 +186,10 @@ def fit(
     ranker = None
     if rank:
         progress(f"ranker: {FOLDS} out-of-fold fits and the final one on {len(items)} questions")
-        for f in range(FOLDS):
-            inside = [i for i in range(len(items)) if fold[i] != f]
-            booster = _fit_rank([items[i].x_rank for i in inside], [items[i].y_rank for i in inside], RANKER)
-            for i in np.flatnonzero(fold == f):
-                oof_rank[i] = booster
-        ranker = _fit_rank([it.x_rank for it in items], [it.y_rank for it in items], RANKER)
+        oof_rank, ranker = _out_of_fold(fold, [it.x_rank for it in items], [it.y_rank for it in items], RANKER)
     progress("answer sentence: candidates from out-of-fold rankings")
     span_rows = [_span_rows(service, it, oof_rank[i]) for i, it in enumerate(items)]
-    oof_span: list[lgb.Booster | None] = [None] * len(items)
-    for f in range(FOLDS):
-        inside = [i for i in range(len(items)) if fold[i] != f]
-        booster = _fit_rank([span_rows[i].x for i in inside], [span_rows[i].y for i in inside], SPAN)
-        for i in np.flatnonzero(fold == f):
-            oof_span[i] = booster
-    span = _fit_rank([r.x for r in span_rows], [r.y for r in span_rows], SPAN)
+    oof_span, span = _out_of_fold(fold, [r.x for r in span_rows], [r.y for r in span_rows], SPAN)
     progress("abstention: out-of-fold sentences, probabilities and the threshold")
     rows = [_abstain_row(service, it, span_rows[i], oof_span[i]) for i, it in enumerate(items)]
     x = np.vstack([r[0] for r in rows])
