@@ -132,6 +132,19 @@ def span_candidates(service: QAService, r: Retrieval, asks: Asks) -> SpanCandida
     return SpanCandidates(units, concepts, span_features(r.ctx, units, chunk_scores, concepts, asks))
 
 
+def abstention_input(
+    service: QAService, r: Retrieval, cands: SpanCandidates, span: lgb.Booster, asks: Asks
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The abstention model's row for a question, the sentence scores and the chosen sentence (non-empty `cands`)."""
+    scores = predict(span, cands.x)
+    chosen = int(np.argmax(scores))
+    h = max(cands.units, key=lambda u: u.score)
+    conf = heuristic_confidence(service, r, ScoredSpan(h.span, h.score, h.similarity, h.overlap))
+    missing = missing_terms(r.ctx, [service.facts.keys[hit.chunk.id] for hit in r.hits[:3]], service.idf)
+    x = abstain_features(r.ctx, r.lists, r.ranked, cands.units, scores, chosen, cands.concepts, conf, missing, asks)
+    return x, scores, chosen
+
+
 class AnswerModel:
     def __init__(self, meta: dict, ranker: lgb.Booster | None, span: lgb.Booster, abstainer: Abstainer) -> None:
         self.meta = meta
@@ -144,17 +157,9 @@ class AnswerModel:
         cands = span_candidates(service, r, asks)
         if not cands.units:
             return Decision(None, 0.0, "no_passages")
-        h = max(cands.units, key=lambda u: u.score)
-        heuristic = ScoredSpan(h.span, h.score, h.similarity, h.overlap)
-        scores = predict(self.span, cands.x)
-        chosen = int(np.argmax(scores))
+        x, scores, chosen = abstention_input(service, r, cands, self.span, asks)
         u = cands.units[chosen]
         best = ScoredSpan(u.span, float(scores[chosen]), u.similarity, u.overlap)
-        conf = heuristic_confidence(service, r, heuristic)
-        missing = missing_terms(r.ctx, [service.facts.keys[h.chunk.id] for h in r.hits[:3]], service.idf)
-        x = abstain_features(
-            r.ctx, r.lists, r.ranked, cands.units, scores, chosen, cands.concepts, conf, missing, asks
-        )
         p = round(self.abstainer.probability(x), 4)
         if service.unknown_figure(r):
             return Decision(best, p, "unknown_figure")

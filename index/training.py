@@ -21,8 +21,16 @@ from sklearn.linear_model import LogisticRegression
 from .answer import Asks
 from .errors import JauapError
 from .evaluate import Row, gold_spans, hits, score
-from .features import ABSTAIN, FEATURES_VERSION, RANKER, SPAN, abstain_features, missing_terms
-from .learned import Abstainer, AnswerModel, LearnedRanker, heuristic_confidence, index_key, predict, span_candidates
+from .features import ABSTAIN, FEATURES_VERSION, RANKER, SPAN
+from .learned import (
+    Abstainer,
+    AnswerModel,
+    LearnedRanker,
+    SpanCandidates,
+    abstention_input,
+    index_key,
+    span_candidates,
+)
 from .models import Answer
 from .ranking import Ranked, fuse
 from .retrievers import Candidates, QuestionContext
@@ -134,7 +142,7 @@ class SpanRows:
     retrieval: Retrieval
     x: np.ndarray
     y: np.ndarray
-    cands: object
+    cands: SpanCandidates
 
 
 def _span_rows(service: QAService, item: Item, ranker: lgb.Booster | None) -> SpanRows:
@@ -147,19 +155,10 @@ def _span_rows(service: QAService, item: Item, ranker: lgb.Booster | None) -> Sp
 
 def _abstain_row(service: QAService, item: Item, rows: SpanRows, span: lgb.Booster) -> tuple[np.ndarray, bool, bool]:
     """(features, the chosen sentence answers, the one general rule refuses)."""
-    from .answer import ScoredSpan
-
-    cands = rows.cands
-    if not cands.units:
+    if not rows.cands.units:
         return np.zeros((1, len(ABSTAIN))), False, False
-    scores = predict(span, cands.x)
-    chosen = int(np.argmax(scores))
-    h = max(cands.units, key=lambda u: u.score)
-    conf = heuristic_confidence(service, rows.retrieval, ScoredSpan(h.span, h.score, h.similarity, h.overlap))
-    r, c = rows.retrieval, rows.cands
-    missing = missing_terms(r.ctx, [service.facts.keys[h.chunk.id] for h in r.hits[:3]], service.idf)
-    x = abstain_features(r.ctx, r.lists, r.ranked, c.units, scores, chosen, c.concepts, conf, missing, item.asks)
-    return x, bool(rows.y[chosen]), service.unknown_figure(r)
+    x, _, chosen = abstention_input(service, rows.retrieval, rows.cands, span, item.asks)
+    return x, bool(rows.y[chosen]), service.unknown_figure(rows.retrieval)
 
 
 def _fit_abstainer(x: np.ndarray, y: np.ndarray) -> Abstainer:
