@@ -197,20 +197,12 @@ def score_units(
     return out
 
 
-def choose_span(
-    chunks: list[Chunk],
-    text_of: dict[str, str],
-    unit_sims: list[np.ndarray],
-    q_tokens: list[str],
-    q_numbers: frozenset[str],
-    idf: dict[str, float],
-    prefix: int,
-    asks: Asks,
-    weights: SpanWeights = SpanWeights(),
-    synonyms: tuple[tuple[str, tuple[str, ...]], ...] = (),
-) -> ScoredSpan | None:
-    """The unit with the best hand-weighted score (the first of equals)."""
-    units = score_units(chunks, text_of, unit_sims, q_tokens, q_numbers, idf, prefix, asks, weights, synonyms)
+def choose_span(*args, **kwargs) -> ScoredSpan | None:
+    """The unit with the best hand-weighted score (the first of equals); the arguments of `score_units`."""
+    return best_by_hand(score_units(*args, **kwargs))
+
+
+def best_by_hand(units: list[UnitCandidate]) -> ScoredSpan | None:
     if not units:
         return None
     best = max(units, key=lambda u: u.score)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import lightgbm as lgb
 import numpy as np
 
-from .answer import Asks, ScoredSpan, UnitCandidate, confidence, score_units
+from .answer import Asks, ScoredSpan, UnitCandidate, best_by_hand, confidence, score_units
 from .errors import JauapError
 from .features import FEATURES_VERSION, abstain_features, missing_terms, ranker_features, span_features, unit_concepts
 from .models import AbstainReason
@@ -138,8 +138,7 @@ def abstention_input(
     """The abstention model's row for a question, the sentence scores and the chosen sentence (non-empty `cands`)."""
     scores = predict(span, cands.x)
     chosen = int(np.argmax(scores))
-    h = max(cands.units, key=lambda u: u.score)
-    conf = heuristic_confidence(service, r, ScoredSpan(h.span, h.score, h.similarity, h.overlap))
+    conf = heuristic_confidence(service, r, best_by_hand(cands.units))
     missing = missing_terms(r.ctx, [service.facts.keys[hit.chunk.id] for hit in r.hits[:3]], service.idf)
     x = abstain_features(r.ctx, r.lists, r.ranked, cands.units, scores, chosen, cands.concepts, conf, missing, asks)
     return x, scores, chosen
