@@ -1,7 +1,7 @@
 """Documentation of every JAUAP_* setting, generated from the settings classes so it cannot drift from them.
 
 python -m jauap.envdoc > .env.example        # the commented template operators copy to .env
-python -m jauap.envdoc --markdown            # the settings table for the README
+python -m jauap.envdoc --markdown            # the settings table of docs/configuration.md
 """
 
 from __future__ import annotations
