@@ -2,7 +2,7 @@
 
 The one rule kept in front of any model: a year or a code the documents never mention ("2025", "5G") cannot be
 answered from them, whatever the passages look like. Everything else is a probability that the chosen sentence
-answers (`learned.AbstentionModel`), thresholded where cross-validation on the train set keeps wrong refusals at
+answers (`learned.Abstainer`), thresholded where cross-validation on the train set keeps wrong refusals at
 most 5 %. An index without a fitted model keeps the hand rules it had before (confidence, unit asked for, latent
 concept) — they were fitted on the dev set and serve as the baseline the model is compared with.
 """
@@ -36,10 +36,15 @@ def best_concept_match(
     return concept_match(terms, unit_sparse[units], norms[units])
 
 
+def amount_missing(asks: Asks, best: ScoredSpan | None) -> bool:
+    """"қанша теңге", and the answer gives no sum in tenge (or no percent, no hours for those units)."""
+    return asks.unit is not None and not (best and asks.amount_given_in(best.span.text))
+
+
 def explain(asks: Asks, best: ScoredSpan | None, concept: float | None, concept_floor: float) -> AbstainReason:
     """Why a low probability: the unit asked for is missing, the concept is missing, or nothing is close enough.
     Only the words shown to the citizen depend on it, not the decision."""
-    if asks.unit is not None and not (best and asks.amount_given_in(best.span.text)):
+    if amount_missing(asks, best):
         return "no_amount"
     if concept is not None and concept < concept_floor:
         return "concept_missing"
@@ -53,8 +58,8 @@ def rule_reason(
     """The hand rules of an index without a fitted model (after `unknown_figure`); None when they let it answer."""
     if confidence < abstain_below:
         return "low_confidence"
-    if asks.unit is not None and not (best and asks.amount_given_in(best.span.text)):
-        return "no_amount"  # "қанша теңге", and the answer gives no sum in tenge
+    if amount_missing(asks, best):
+        return "no_amount"
     # a term's definition carries the term, not the question's "what does it mean"
     defines = best is not None and asks.definition and asks.defined_in(best.span.text)
     if not defines and concept is not None and concept < concept_floor:

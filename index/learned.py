@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 import lightgbm as lgb
 import numpy as np
 
-from .answer import Asks, ScoredSpan, UnitCandidate, best_by_hand, confidence, score_units
+from .abstention import explain
+from .answer import Asks, ScoredSpan, UnitCandidate, best_by_hand
 from .errors import JauapError
 from .features import FEATURES_VERSION, abstain_features, missing_terms, ranker_features, span_features, unit_concepts
 from .models import AbstainReason
@@ -67,17 +68,19 @@ class LearnedRanker:
         self.booster = booster
         self.pool = pool
 
-    def features(self, service: QAService, ctx: QuestionContext, lists: list[Candidates], fused: Ranked):
-        pool = fused.ids[: self.pool]
-        units = np.r_[tuple(service.layout.of(i) for i in pool)] if pool else np.zeros(0, int)
-        concepts = unit_concepts(ctx.terms, service.index.unit_sparse, service.unit_sparse_norms, units)
-        asks = Asks.of(ctx.query.text, ctx.query.long_forms)
-        return ranker_features(
-            ctx, lists, fused, pool, service.index.chunks, service.facts, service.layout, service.idf, concepts, asks
-        )
-
     def scores(self, service: QAService, ctx: QuestionContext, lists: list[Candidates], fused: Ranked) -> np.ndarray:
-        return predict(self.booster, self.features(service, ctx, lists, fused))
+        return predict(self.booster, ranker_input(service, ctx, lists, fused, self.pool))
+
+
+def ranker_input(service: QAService, ctx: QuestionContext, lists: list[Candidates], fused: Ranked, pool: int):
+    """The ranker's rows for the first `pool` fused chunks (`features.RANKER`)."""
+    ids = fused.ids[:pool]
+    units = np.r_[tuple(service.layout.of(i) for i in ids)] if ids else np.zeros(0, int)
+    concepts = unit_concepts(ctx.terms, service.index.unit_sparse, service.unit_sparse_norms, units)
+    asks = Asks.of(ctx.query.text, ctx.query.long_forms)
+    return ranker_features(
+        ctx, lists, fused, ids, service.index.chunks, service.facts, service.layout, service.idf, concepts, asks
+    )
 
 
 def predict(booster: lgb.Booster, x: np.ndarray) -> np.ndarray:
@@ -119,17 +122,11 @@ class SpanCandidates:
 
 def span_candidates(service: QAService, r: Retrieval, asks: Asks) -> SpanCandidates:
     """The units of the top chunks as the learned sentence choice reads them."""
-    q = r.query
-    top = [h.chunk for h in r.hits[: service.settings.answer_chunks]]
-    sims = [r.ctx.unit_sims[service.layout.of(c.id)] for c in top]
-    units = score_units(
-        top, service.texts, sims, list(q.own_tokens), q.numbers, service.idf, service.index.lexical.prefix, asks,
-        synonyms=q.synonyms,
-    )
-    unit_ids = np.r_[tuple(service.layout.of(c.id) for c in top)] if top else np.zeros(0, int)
+    units = service.answer_units(r, asks)
+    top = r.hits[: service.settings.answer_chunks]
+    unit_ids = np.r_[tuple(service.layout.of(h.chunk.id) for h in top)] if top else np.zeros(0, int)
     concepts = unit_concepts(r.ctx.terms, service.index.unit_sparse, service.unit_sparse_norms, unit_ids)
-    chunk_scores = [h.score for h in r.hits[: len(top)]]
-    return SpanCandidates(units, concepts, span_features(r.ctx, units, chunk_scores, concepts, asks))
+    return SpanCandidates(units, concepts, span_features(r.ctx, units, [h.score for h in top], concepts, asks))
 
 
 def abstention_input(
@@ -138,7 +135,7 @@ def abstention_input(
     """The abstention model's row for a question, the sentence scores and the chosen sentence (non-empty `cands`)."""
     scores = predict(span, cands.x)
     chosen = int(np.argmax(scores))
-    conf = heuristic_confidence(service, r, best_by_hand(cands.units))
+    conf = service.hand_confidence(r, best_by_hand(cands.units))
     missing = missing_terms(r.ctx, [service.facts.keys[hit.chunk.id] for hit in r.hits[:3]], service.idf)
     x = abstain_features(r.ctx, r.lists, r.ranked, cands.units, scores, chosen, cands.concepts, conf, missing, asks)
     return x, scores, chosen
@@ -163,7 +160,8 @@ class AnswerModel:
         if service.unknown_figure(r):
             return Decision(best, p, "unknown_figure")
         if p < self.abstainer.threshold:
-            return Decision(best, p, service.explain(r, asks, best, float(cands.concepts.max(initial=0.0))))
+            concept = float(cands.concepts.max(initial=0.0))
+            return Decision(best, p, explain(asks, best, concept, service.settings.abstain_concepts_below))
         return Decision(best, p, None)
 
     def to_json(self) -> str:
@@ -187,13 +185,6 @@ class AnswerModel:
             msg = f"The answer model {path} is unreadable ({exc}). Fit it again: python -m index train"
             raise JauapError(msg) from exc
         return cls(d, ranker, span, abstainer)
-
-
-def heuristic_confidence(service: QAService, r: Retrieval, best: ScoredSpan | None) -> float:
-    """The older hand-weighted confidence (closeness of the top chunk's best sentence, words, coverage): one of the
-    abstention model's inputs."""
-    top_dense = float(max(r.ctx.unit_sims[service.layout.of(r.hits[0].chunk.id)].max(initial=-1.0), 0.0))
-    return confidence(top_dense, best.overlap if best else 0.0, r.query.coverage)
 
 
 def load_answer_model(index: StoredIndex, settings: IndexSettings) -> AnswerModel | None:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .abstention import best_concept_match, explain, rule_reason, unknown_figure
-from .answer import Asks, ScoredSpan, choose_span, confidence, sparse_norms
+from .abstention import best_concept_match, rule_reason, unknown_figure
+from .answer import Asks, ScoredSpan, UnitCandidate, best_by_hand, confidence, score_units, sparse_norms
 from .citations import Citer, Passage
 from .curated import CuratedAnswers
 from .embedders import Embedder, SparseEmbedder, make_embedder
@@ -178,15 +178,9 @@ class QAService:
             decision = self.model.answer(self, r, asks)
             best, conf, reason = decision.best, decision.probability, decision.reason
         else:
-            top = [h.chunk for h in r.hits[: self.settings.answer_chunks]]
-            sims = [r.ctx.unit_sims[self.layout.of(c.id)] for c in top]
-            best = choose_span(
-                top, self.texts, sims, list(q.own_tokens), q.numbers, self.idf, self.index.lexical.prefix, asks,
-                synonyms=q.synonyms,
-            )
-            top_dense = float(max(sims[0].max(initial=-1.0), 0.0))
-            conf = confidence(top_dense, best.overlap if best else 0.0, q.coverage)
-            reason = self._rule_reason(r, top, best, asks, conf)
+            best = best_by_hand(self.answer_units(r, asks))
+            conf = self.hand_confidence(r, best)
+            reason = self._rule_reason(r, best, asks, conf)
         if pinned is not None:  # an operator-approved passage answers a question this close: it goes first
             title = self.index.documents[pinned.doc].info.title_kk  # pins are resolved against these documents
             pin = Citation(pinned.doc, pinned.start, pinned.end, pinned.text, "", pinned.similarity, title)
@@ -201,26 +195,33 @@ class QAService:
         span = None if reason or best is None else best.span
         return Answer(question, span, citations, reason is not None, conf, abstain_reason=reason)
 
-    def concept(self, r: Retrieval, chunk_ids: list[int]) -> float | None:
-        """The best latent-concept cosine between the question and the units of these chunks."""
-        units = np.r_[tuple(self.layout.of(i) for i in chunk_ids)] if chunk_ids else np.zeros(0, int)
-        return best_concept_match(r.ctx.terms, self.index.unit_sparse, self.unit_sparse_norms, units)
+    def answer_units(self, r: Retrieval, asks: Asks) -> list[UnitCandidate]:
+        """Every sentence / item / row of the top chunks, scored by hand: where the answering one is chosen."""
+        q = r.query
+        top = [h.chunk for h in r.hits[: self.settings.answer_chunks]]
+        sims = [r.ctx.unit_sims[self.layout.of(c.id)] for c in top]
+        prefix = self.index.lexical.prefix
+        return score_units(
+            top, self.texts, sims, list(q.own_tokens), q.numbers, self.idf, prefix, asks, synonyms=q.synonyms
+        )
+
+    def hand_confidence(self, r: Retrieval, best: ScoredSpan | None) -> float:
+        """The hand-weighted confidence: closeness of the top chunk's best sentence, shared words, coverage."""
+        top_dense = float(max(r.ctx.unit_sims[self.layout.of(r.hits[0].chunk.id)].max(initial=-1.0), 0.0))
+        return confidence(top_dense, best.overlap if best else 0.0, r.query.coverage)
 
     def unknown_figure(self, r: Retrieval) -> bool:
         return unknown_figure(r.query.text, self.vocab)
 
-    def _rule_reason(
-        self, r: Retrieval, top: list, best: ScoredSpan | None, asks: Asks, conf: float
-    ) -> AbstainReason | None:
+    def _rule_reason(self, r: Retrieval, best: ScoredSpan | None, asks: Asks, conf: float) -> AbstainReason | None:
         """The hand rules (an index without a fitted model)."""
         if self.unknown_figure(r):
             return "unknown_figure"
         s = self.settings
-        concept = self.concept(r, [c.id for c in top])
+        chunk_ids = [h.chunk.id for h in r.hits[: s.answer_chunks]]
+        units = np.r_[tuple(self.layout.of(i) for i in chunk_ids)]
+        concept = best_concept_match(r.ctx.terms, self.index.unit_sparse, self.unit_sparse_norms, units)
         return rule_reason(asks, best, conf, concept, s.abstain_below, s.abstain_concepts_below)
-
-    def explain(self, r: Retrieval, asks: Asks, best: ScoredSpan | None, concept: float | None) -> AbstainReason:
-        return explain(asks, best, concept, self.settings.abstain_concepts_below)
 
 
 def build_service(settings: IndexSettings | None = None, embedder: Embedder | None = None) -> QAService:

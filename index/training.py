@@ -29,6 +29,7 @@ from .learned import (
     SpanCandidates,
     abstention_input,
     index_key,
+    ranker_input,
     span_candidates,
 )
 from .models import Answer
@@ -74,14 +75,13 @@ class Item:
 
 def collect(service: QAService, questions: list[dict]) -> list[Item]:
     """Encode and retrieve every question once (`service` without a model: fused lists)."""
-    probe = LearnedRanker(None, POOL)  # type: ignore[arg-type]  # only its features are used
     items = []
     for q in questions:
         ctx = service.context(q["question"])
         lists = [r.search(ctx, service.settings.candidates) for r in service.retrievers]
         fused = fuse(lists, ctx.query.coverage, service.settings)
         spans = gold_spans(q, service.texts)
-        x = probe.features(service, ctx, lists, fused)
+        x = ranker_input(service, ctx, lists, fused, POOL)
         chunks = service.index.chunks
         y = np.array([hits(chunks[i].doc, chunks[i].start, chunks[i].end, q.get("doc"), spans)
                       for i in fused.ids[:POOL]], np.float64)
