@@ -188,7 +188,7 @@ class QAService:
             span = Span(pinned.doc, pinned.start, pinned.end, pinned.text)
             return Answer(question, span, [pin, *rest][: len(citations)], False, max(conf, pinned.similarity), True)
         hits = [(c.doc, c.start, c.end) for c in citations[:3]]
-        target = answer_from_targets(q.text, book_for(self).index, hits)
+        target = answer_from_targets(q.text, book_for(self).index, hits) if self.settings.target_answers else None
         if target is not None:  # one indicator matches clearly: its statement answers, with its year and value
             span = Span(target.doc, target.start, target.end, self.texts[target.doc][target.start : target.end])
             return Answer(question, span, citations, False, conf, target=target)

@@ -78,6 +78,10 @@ class IndexSettings(BaseSettings):
         "fusion, the hand-weighted sentence choice and the hand rules (the baseline it is compared with).",
     )
     answer_chunks: int = Field(3, ge=1, description="The answering sentence is looked for in this many top chunks.")
+    target_answers: bool = Field(
+        True,
+        description="A question that clearly asks for one programme target is answered by its row (docs/targets.md).",
+    )
     dense_weight: float = Field(0.5, description="Weight of the dense lists in fusion (lexical lists get 1 - it).")
     reranker: str = Field("", description="Optional reranker stage: '' = off, 'st:<cross-encoder id or path>'.")
     rerank_depth: int = Field(20, ge=1, description="Fused passages the reranker rescores.")

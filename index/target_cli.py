@@ -46,7 +46,7 @@ def run_targets(
         if with_index:  # the service's answers, and what a target match would change (loads the embedder)
             from .service import build_service
 
-            service = build_service(settings)
+            service = build_service(settings.model_copy(update={"target_answers": False}))  # the answers before
             result["with_hits"] = evaluate_matcher(
                 items, book.index, texts, hits_for=lambda q: [(c.doc, c.start, c.end) for c in service.ask(q).citations]
             ).as_dict()

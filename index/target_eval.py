@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .evaluate import gold_spans, hits
 from .target_match import TargetIndex, answer_from_targets
 from .targets import TargetRow
 
@@ -27,28 +28,20 @@ def score_extraction(rows: Sequence[TargetRow], expected: Sequence[dict]) -> dic
     """Rows exactly right (every field of `FIELDS`): precision over extracted, recall over expected."""
     got = [row_key(r) for r in rows]
     want = [row_key(e) for e in expected]
-    right = sum(1 for k in got if k in set(want))
+    want_set, got_set = set(want), set(got)
+    right = sum(1 for k in got if k in want_set)
     return {
         "expected": len(want),
         "extracted": len(got),
         "exact": right,
         "precision": round(right / len(got), 4) if got else 0.0,
-        "recall": round(sum(1 for k in want if k in set(got)) / len(want), 4) if want else 0.0,
+        "recall": round(sum(1 for k in want if k in got_set) / len(want), 4) if want else 0.0,
     }
 
 
 def hits_gold(doc: str, start: int, end: int, text: str, gold_doc: str, gold: Sequence[str]) -> bool:
-    """The evaluation's rule: same document, overlap ≥ half of the shorter span."""
-    if doc != gold_doc:
-        return False
-    for g in gold:
-        pos = text.find(g)
-        while pos >= 0:
-            overlap = min(end, pos + len(g)) - max(start, pos)
-            if overlap >= 0.5 * min(len(g), end - start):
-                return True
-            pos = text.find(g, pos + 1)
-    return False
+    """The evaluation's rule (`evaluate.hits`): same document, overlap ≥ half of the shorter span."""
+    return hits(doc, start, end, gold_doc, gold_spans({"doc": gold_doc, "gold": list(gold)}, {gold_doc: text}))
 
 
 @dataclass
@@ -86,8 +79,8 @@ def evaluate_matcher(
 
 
 def evaluate_override(service, questions: Sequence[dict], index: TargetIndex, texts: dict[str, str]) -> dict:
-    """answer@1 per question type, as the service answers and with a target match overriding its answer span —
-    what wiring `answer_from_targets` into `ask` would change (the matcher reads the service's top citations)."""
+    """answer@1 per question type, as `service` answers (built with JAUAP_TARGET_ANSWERS=false) and with a target
+    match overriding its answer span, as `ask` does (the matcher reads the service's top citations)."""
     by_type: dict[str, list[int]] = {}
     for q in questions:
         if not q.get("gold"):
