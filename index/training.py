@@ -174,12 +174,11 @@ def _fit_abstainer(x: np.ndarray, y: np.ndarray) -> Abstainer:
 
 
 def fit(
-    service: QAService, items: list[Item], progress: Callable[[str], None] = log.info, rank: bool = False,
-    label: str = "correct", gold_removed: bool = True,
+    service: QAService, items: list[Item], progress: Callable[[str], None] = log.info, rank: bool = False
 ) -> AnswerModel:
     """The three stages on `items`, each fed out-of-fold outputs of the one before (see the module docstring).
-    `rank`: fit the chunk ranker too (else the fused ranking stands). `label`: what abstention predicts —
-    'correct' (the chosen sentence answers) or 'answerable' (the documents answer)."""
+    `rank`: fit the chunk ranker too (else the fused ranking stands). Abstention predicts that the chosen sentence
+    answers (predicting that the documents answer did worse: docs/quality.md)."""
     fold = folds_of(items)
     oof_rank: list[lgb.Booster | None] = [None] * len(items)
     ranker = None
@@ -193,10 +192,10 @@ def fit(
     rows = [_abstain_row(service, it, span_rows[i], oof_span[i]) for i, it in enumerate(items)]
     x = np.vstack([r[0] for r in rows])
     answerable = np.array([it.answerable for it in items])
-    y = np.array([r[1] for r in rows] if label == "correct" else answerable, np.float64)
+    y = np.array([r[1] for r in rows], np.float64)
     rule = np.array([r[2] for r in rows])
     # the answerable questions again, their answer taken out: more near-misses to learn from (not to threshold on)
-    extra = [i for i in range(len(items)) if gold_removed and items[i].answerable]
+    extra = [i for i in range(len(items)) if items[i].answerable]
     x_extra = np.vstack(
         [_abstain_row(service, m, _span_rows(service, m, oof_rank[i]), oof_span[i])[0]
          for i in extra for m in [without_gold(service, items[i])]]
@@ -214,7 +213,7 @@ def fit(
     refused = (oof_p < threshold) | rule
     meta = {
         "format": 1, "features": FEATURES_VERSION, "index": index_key(service.index), "pool": POOL, "seed": SEED,
-        "abstention_label": label, "gold_removed_negatives": len(extra),
+        "abstention_label": "correct", "gold_removed_negatives": len(extra),
         "trained_on": {"questions": len(items), "answerable": int(answerable.sum())},
         "out_of_fold": {
             "wrongly_abstained": round(float(refused[answerable].mean()), 4),
