@@ -14,14 +14,14 @@ from rich.console import Console
 from rich.table import Table
 
 from .errors import JauapError
-from .settings import PROJECT_ROOT, IndexSettings
+from .settings import IndexSettings
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
     help="Jauap retrieval: build the index and answer.",
 )
 err = Console(stderr=True)
-EVAL_DIR = PROJECT_ROOT.parent / "shared" / "eval"
+EVAL_DIR = Path("..") / "shared" / "eval"  # the evaluation sets beside the checkout (run from its root)
 DEV_SET = EVAL_DIR / "dev.jsonl"
 TRAIN_SETS = [EVAL_DIR / "train.jsonl", Path(__file__).parent / "trained" / "near-miss.jsonl"]
 

@@ -11,9 +11,9 @@ import pytest
 from index.build import build_index
 from index.evaluate import evaluate, load_questions
 from index.service import build_service
-from index.settings import PROJECT_ROOT, IndexSettings
+from index.settings import IndexSettings
 
-DEV = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
+DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev.jsonl"
 
 pytestmark = [
     pytest.mark.quality,
