@@ -20,9 +20,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     parser = argparse.ArgumentParser(prog="python -m api", description="Serve the Jauap web API.")
-    parser.add_argument("--host", default=settings.host, help=f"interface to bind (default {settings.host})")
-    parser.add_argument("--port", type=int, default=settings.port, help=f"port (default {settings.port})")
-    parser.add_argument("--workers", type=int, default=settings.workers, help="worker processes")
+    parser.add_argument("--host", default=settings.api.host, help=f"interface to bind (default {settings.api.host})")
+    parser.add_argument("--port", type=int, default=settings.api.port, help=f"port (default {settings.api.port})")
+    parser.add_argument("--workers", type=int, default=settings.api.workers, help="worker processes")
     args = parser.parse_args(argv)
     setup_logging(settings.api.log_level, json=settings.api.log_json)
     if not settings.retrieval.index_dir.exists():
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         log_config=None,  # our JSON, redacting root handler (set up above) gets uvicorn's records too
         access_log=False,  # RequestContextMiddleware logs each request (path only, with the request id)
         proxy_headers=True,
-        forwarded_allow_ips=settings.trusted_proxies,
+        forwarded_allow_ips=settings.api.trusted_proxies,
         server_header=False,
     )
     return 0

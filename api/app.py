@@ -42,7 +42,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.querylog = await asyncio.to_thread(
             QueryLog, store.querylog_path, store.database_url, retention_days=store.querylog_retention_days
         )
-        if settings.redis_url:
+        if settings.storage.redis_url:
             await asyncio.to_thread(_share_through_redis, app)
         state.live.on_switch.append(lambda service, version: _audit_pins(app, service, version))
         await state.live.reload()
@@ -70,9 +70,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def _share_through_redis(app: FastAPI) -> None:
     """Answers, rate limits and seen Telegram updates in Redis (a clear error at start if it cannot be reached)."""
     settings = app.state.settings
-    app.state.shared.redis = connect(settings.redis_url)
-    rate = parse_rate(settings.rate_limit)
-    app.state.shared_limiter = RedisLimiter(settings.redis_url, *rate) if rate else None
+    app.state.shared.redis = connect(settings.storage.redis_url)
+    rate = parse_rate(settings.api.rate_limit)
+    app.state.shared_limiter = RedisLimiter(settings.storage.redis_url, *rate) if rate else None
     logger.info("shared state in Redis: answers, rate limits, Telegram update de-duplication")
 
 
@@ -98,9 +98,11 @@ def create_app(settings: Settings | None = None, *, path_limits: dict[str, int] 
     app.state.metrics = ApiMetrics()
     metrics = app.state.metrics
     app.state.live = LiveIndex(app.state, settings, count=lambda outcome: metrics.reloads.labels(outcome).inc())
-    rate = parse_rate(settings.rate_limit)
+    rate = parse_rate(settings.api.rate_limit)
     app.state.limiter = SlidingWindowLimiter(*rate) if rate else None
-    app.state.shared = SharedState(None, settings.answer_cache_size, settings.answer_cache_ttl)  # Redis: lifespan
+    app.state.shared = SharedState(
+        None, settings.api.answer_cache_size, settings.api.answer_cache_ttl
+    )  # Redis: lifespan
     app.state.shared_limiter = None
 
     for module in (ask, search, documents, targets, feedback, health, admin):
@@ -109,8 +111,8 @@ def create_app(settings: Settings | None = None, *, path_limits: dict[str, int] 
     install_error_handlers(app)
 
     # Added innermost first: CORS answers preflights before the body limit; the context middleware sees everything.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, path_limits=path_limits or {})
-    origins = settings.cors_origin_list
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes, path_limits=path_limits or {})
+    origins = settings.api.cors_origin_list
     if origins:
         app.add_middleware(
             CORSMiddleware,

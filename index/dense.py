@@ -24,7 +24,7 @@ from config import Settings
 
 @dataclass(frozen=True)
 class DenseConfig:
-    """Where the index type switches, and its search-time knobs (IndexSettings: JAUAP_HNSW_ABOVE, …)."""
+    """Where the index type switches, and its search-time knobs (Settings: JAUAP_HNSW_ABOVE, …)."""
 
     hnsw_above: int = 50_000
     ivfpq_above: int = 500_000

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from config import Settings
 from index.build import build_index
 from index.service import QAService, build_service
-from index.settings import IndexSettings
-from config import Settings
 
 DATA = Path(__file__).parent / "data"
 
@@ -26,14 +25,14 @@ def make_settings(tmp: Path, corpus: Path = DATA / "corpus", **overrides) -> Set
 
 
 @pytest.fixture(scope="session")
-def index_settings(tmp_path_factory: pytest.TempPathFactory) -> IndexSettings:
+def index_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = make_settings(tmp_path_factory.mktemp("tiny-index"))
     build_index(settings)
     return settings
 
 
 @pytest.fixture(scope="session")
-def service(index_settings: IndexSettings) -> QAService:
+def service(index_settings: Settings) -> QAService:
     return build_service(index_settings)
 
 

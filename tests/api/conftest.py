@@ -11,13 +11,12 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from config import Settings
-from index.settings import IndexSettings
 
 TEST_CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
 ADMIN_TOKEN = "test-admin-token"
 
 
-def build_test_index(tmp: Path, corpus: Path = TEST_CORPUS) -> IndexSettings:
+def build_test_index(tmp: Path, corpus: Path = TEST_CORPUS) -> Settings:
     """A fresh index over a private copy of the test corpus (for tests that change or break it)."""
     from index.build import build_index
 
@@ -32,7 +31,7 @@ def build_test_index(tmp: Path, corpus: Path = TEST_CORPUS) -> IndexSettings:
 
 
 @pytest.fixture(scope="session")
-def api_index_settings(index_settings: IndexSettings) -> IndexSettings:
+def api_index_settings(index_settings: Settings) -> Settings:
     """The shared session index of tests/conftest.py (tiny corpus, hash embedder)."""
     return index_settings
 
@@ -77,6 +76,6 @@ def admin_headers() -> dict[str, str]:
 
 
 @pytest.fixture
-def fresh_index(tmp_path: Path) -> IndexSettings:
+def fresh_index(tmp_path: Path) -> Settings:
     """A private index over a copy of the test corpus, for tests that change or break it."""
     return build_test_index(tmp_path)

@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 
 from api.app import create_app
-from index.settings import IndexSettings
+from config import Settings
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -93,7 +93,7 @@ def _hostile_server(api: str) -> ThreadingHTTPServer:
 
 
 @pytest.fixture(scope="module")
-def servers(index_settings: IndexSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+def servers(index_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     api_sock = _listening_socket()
     api = f"http://127.0.0.1:{api_sock.getsockname()[1]}"
     hostile = _hostile_server(api)

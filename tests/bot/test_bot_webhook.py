@@ -10,9 +10,8 @@ from bot_harness import webhook_values
 from fake_telegram import TOKEN, FakeTelegram, buttons, callback, message
 from fastapi.testclient import TestClient
 
-from config import Settings
 from bot.webhook import SECRET_HEADER
-from index.settings import IndexSettings
+from config import Settings
 from jauap.web import compose, create_app
 
 SECRET = "s3cret-Token_for-tests"

@@ -11,9 +11,8 @@ from bot_harness import webhook_values
 from fake_telegram import FakeTelegram, message
 from fastapi.testclient import TestClient
 
-from config import Settings
 from bot.webhook import SECRET_HEADER, WEBHOOK_MAX_BODY_BYTES
-from index.settings import IndexSettings
+from config import Settings
 from jauap.web import create_app
 
 SECRET = "s3cret-Token_for-limit-tests"
