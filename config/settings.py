@@ -4,7 +4,7 @@
     settings = Settings.of(top_k=3)     # flat names, nothing read from the environment (tests, tools)
     settings.retrieval.top_k, settings.api.port, settings.bot.bot_mode, settings.storage.redis_url
 
-The variables stay flat (`JAUAP_TOP_K`, not `JAUAP_RETRIEVAL__TOP_K`): operators, docs, `.env.example` and
+The variables stay flat (`JAUAP_TOP_K`, no nested `…__TOP_K`): operators, docs, `.env.example` and
 docker-compose.yml name them so. Relative paths are taken from `JAUAP_DATA_DIR`, by default the working directory,
 which is a checkout's root when run as the README says (`make`, `.ci/run`): `corpus/`, `artifacts/index`, ….
 """

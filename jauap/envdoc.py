@@ -15,11 +15,13 @@ from pydantic import BaseModel, SecretStr
 
 from config import SECTIONS, Settings, env_name
 
-# Set to container paths and addresses: the image sets the data dir and the bind address, the compose file the
-# volumes' paths and the servers on its network. A value in .env would be wrong there.
+# Fixed inside the containers, so a value in .env (a path on the developer's machine) cannot leak in: the image
+# sets the data dir and the bind address, the compose file the volumes' paths and the servers on its network, and
+# the other paths stay where the data dir puts them (the compose file does not pass them in).
 IMAGE_PRESET = frozenset({"JAUAP_DATA_DIR", "JAUAP_HOST", "JAUAP_PORT"})
 COMPOSE_PRESET = frozenset({"JAUAP_INDEX_DIR", "JAUAP_QUERYLOG_PATH", "JAUAP_REDIS_URL", "JAUAP_DATABASE_URL"})
-CONTAINER_PRESET = IMAGE_PRESET | COMPOSE_PRESET
+FROM_DATA_DIR = frozenset({"JAUAP_CORPUS_DIR", "JAUAP_CURATED_FILE", "JAUAP_ENGINE_DIR"})
+CONTAINER_PRESET = IMAGE_PRESET | COMPOSE_PRESET | FROM_DATA_DIR
 
 HEADER = """\
 # Jauap settings. Copy to .env and uncomment what you change: each #JAUAP_… line shows the default.

@@ -16,6 +16,7 @@ from ops.db import DatabaseError
 from ops.querylog import QueryLog
 from ops.report import Report, build_report, write_chart, write_csv
 
+
 def parse_since(value: str | None, now: datetime | None = None) -> datetime | None:
     """`2026-11-01`, `2026-11-01T08:00` (UTC unless an offset is given) or a relative `7d` / `12h`."""
     if not value:

@@ -6,6 +6,8 @@ quality fails here. Goals are reached by improving the code, never by lowering t
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from config import Settings
