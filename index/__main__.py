@@ -31,7 +31,7 @@ IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (de
 
 def _settings(index: Path | None = None, corpus: Path | None = None) -> Settings:
     overrides = {k: v for k, v in {"index_dir": index, "corpus_dir": corpus}.items() if v is not None}
-    return Settings.of(**overrides)
+    return Settings.load().replace(**overrides)
 
 
 def _build(settings: Settings, force: bool = False):

@@ -30,7 +30,7 @@ def test_the_index_type_switches_at_the_configured_sizes() -> None:
 def test_settings_read_the_thresholds_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JAUAP_IVFPQ_ABOVE", "123456")
     monkeypatch.setenv("JAUAP_HNSW_ABOVE", "2000")
-    config = dense_config(Settings())
+    config = dense_config(Settings.load(env_file=None))
     assert (config.hnsw_above, config.ivfpq_above) == (2000, 123456)
 
 

@@ -258,6 +258,7 @@ SLOW_BUILD = """
 import sys, time
 from pathlib import Path
 import index.store
+from config import Settings
 from index.build import build_index
 
 save = index.store.LexicalIndex.save
