@@ -23,6 +23,7 @@ RUN python -m venv /opt/venv && mkdir -p /opt/models
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 COPY pyproject.toml README.md ./
+COPY config ./config
 COPY index ./index
 COPY app ./app
 COPY jauap ./jauap
@@ -56,25 +57,23 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MPLCONFIGDIR=/tmp/matplotlib \
     JAUAP_HOST=0.0.0.0 \
     JAUAP_PORT=8000 \
-    JAUAP_CORPUS_DIR=/app/corpus \
-    JAUAP_CURATED_FILE=/app/corpus/curated.toml \
-    JAUAP_INDEX_DIR=/data/index/current \
-    JAUAP_ENGINE_DIR=/opt/engine \
-    JAUAP_QUERYLOG_PATH=/data/state/querylog.sqlite3
-# The paths above replace the source-tree defaults (the installed package is not next to corpus/ or artifacts/).
-# /data/index holds the versioned index folders, the `current` link and the embedding cache; /data/state the
-# query log. Both belong to the app user so fresh named volumes mounted there inherit that ownership.
+    JAUAP_DATA_DIR=/data
+# Every path defaults relative to the data dir (docs/configuration.md): /data/corpus (copied below),
+# /data/artifacts/index (versions, the link, the embedding cache), /data/artifacts/engine (compiled in the build
+# stage), /data/artifacts/querylog.sqlite3. docker-compose.yml mounts its volumes at /data/index and /data/state and
+# points JAUAP_INDEX_DIR and JAUAP_QUERYLOG_PATH there. The writable folders belong to the app user so fresh named
+# volumes mounted there inherit that ownership.
 # libgomp1: the OpenMP runtime of the one-pass query engine compiled in the build stage
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libgomp1 \
  && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/jauap jauap \
- && mkdir -p /data/index /data/state \
+ && mkdir -p /data/artifacts /data/index /data/state \
  && chown -R jauap:jauap /data
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/models /opt/models
-COPY --from=build /opt/engine /opt/engine
-WORKDIR /app
+COPY --from=build /opt/engine /data/artifacts/engine
+WORKDIR /data
 COPY corpus ./corpus
 USER jauap
 EXPOSE 8000

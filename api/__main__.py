@@ -8,30 +8,32 @@ import sys
 
 import uvicorn
 
-from api.settings import ApiSettings
+from config import Settings, SettingsError
 from index.errors import IndexMissingError
-from index.settings import IndexSettings
 from ops.logs import setup_logging
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = ApiSettings()
+    try:
+        settings = Settings.load()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     parser = argparse.ArgumentParser(prog="python -m api", description="Serve the Jauap web API.")
-    parser.add_argument("--host", default=settings.host, help=f"interface to bind (default {settings.host})")
-    parser.add_argument("--port", type=int, default=settings.port, help=f"port (default {settings.port})")
-    parser.add_argument("--workers", type=int, default=settings.workers, help="worker processes")
+    parser.add_argument("--host", default=settings.api.host, help=f"interface to bind (default {settings.api.host})")
+    parser.add_argument("--port", type=int, default=settings.api.port, help=f"port (default {settings.api.port})")
+    parser.add_argument("--workers", type=int, default=settings.api.workers, help="worker processes")
     args = parser.parse_args(argv)
-    setup_logging(settings.log_level, json=settings.log_json)
-    index_settings = IndexSettings()
-    if not index_settings.index_dir.exists():
-        print(IndexMissingError(index_settings.index_dir), file=sys.stderr)
+    setup_logging(settings.api.log_level, json=settings.api.log_json)
+    if not settings.retrieval.index_dir.exists():
+        print(IndexMissingError(settings.retrieval.index_dir), file=sys.stderr)
         return 2
     problem = _check_engines(settings)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    if not index_settings.embed_threads:  # the workers share the cores instead of each taking them all
-        os.environ["JAUAP_EMBED_THREADS"] = str(max(1, index_settings.serving_threads // args.workers))
+    if not settings.retrieval.embed_threads:  # the workers share the cores instead of each taking them all
+        os.environ["JAUAP_EMBED_THREADS"] = str(max(1, settings.retrieval.serving_threads // args.workers))
     uvicorn.run(
         "jauap.web:create_app",
         factory=True,
@@ -41,26 +43,27 @@ def main(argv: list[str] | None = None) -> int:
         log_config=None,  # our JSON, redacting root handler (set up above) gets uvicorn's records too
         access_log=False,  # RequestContextMiddleware logs each request (path only, with the request id)
         proxy_headers=True,
-        forwarded_allow_ips=settings.trusted_proxies,
+        forwarded_allow_ips=settings.api.trusted_proxies,
         server_header=False,
     )
     return 0
 
 
-def _check_engines(settings: ApiSettings) -> str | None:
+def _check_engines(settings: Settings) -> str | None:
     """The configured database and Redis are reachable (and the schema is current); else what is wrong."""
     from app.shared import SharedStateError, connect
     from ops import db
 
+    store = settings.storage
     try:
-        if settings.database_url:
-            engine = db.create_engine(db.database_url(settings.database_url, settings.querylog_path))
+        if store.database_url:
+            engine = db.create_engine(db.database_url(store.database_url, store.querylog_path))
             try:
                 db.migrate(engine)
             finally:
                 engine.dispose()
-        if settings.redis_url:
-            connect(settings.redis_url).close()
+        if store.redis_url:
+            connect(store.redis_url).close()
     except (db.DatabaseError, SharedStateError) as exc:
         return str(exc)
     return None

@@ -16,12 +16,11 @@ from api.metrics import ApiMetrics
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.ratelimit import RedisLimiter, SlidingWindowLimiter, parse_rate
 from api.routes import admin, ask, documents, feedback, health, search, targets
-from api.settings import ApiSettings
 from app.live import LiveIndex, pin_file_digest
 from app.service import QAServiceLike
 from app.shared import SharedState, connect
+from config import Settings
 from index.errors import JauapError
-from index.settings import IndexSettings
 from ops.logs import setup_logging
 from ops.querylog import QueryLog
 
@@ -38,11 +37,12 @@ rate-limited by `JAUAP_RATE_LIMIT` (429 + `Retry-After`)."""
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     state, settings = app.state, app.state.settings
+    store = settings.storage
     try:
         state.querylog = await asyncio.to_thread(
-            QueryLog, settings.querylog_path, settings.database_url, retention_days=settings.querylog_retention_days
+            QueryLog, store.querylog_path, store.database_url, retention_days=store.querylog_retention_days
         )
-        if settings.redis_url:
+        if settings.storage.redis_url:
             await asyncio.to_thread(_share_through_redis, app)
         state.live.on_switch.append(lambda service, version: _audit_pins(app, service, version))
         await state.live.reload()
@@ -53,7 +53,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         raise
     logger.info("index %s loaded: %d documents", state.live.version, len(state.service.documents()))
     watcher = (
-        asyncio.create_task(state.live.watch(settings.index_watch_seconds)) if settings.index_watch_seconds else None
+        asyncio.create_task(state.live.watch(settings.api.index_watch_seconds))
+        if settings.api.index_watch_seconds
+        else None
     )
     try:
         yield
@@ -68,44 +70,39 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def _share_through_redis(app: FastAPI) -> None:
     """Answers, rate limits and seen Telegram updates in Redis (a clear error at start if it cannot be reached)."""
     settings = app.state.settings
-    app.state.shared.redis = connect(settings.redis_url)
-    rate = parse_rate(settings.rate_limit)
-    app.state.shared_limiter = RedisLimiter(settings.redis_url, *rate) if rate else None
+    app.state.shared.redis = connect(settings.storage.redis_url)
+    rate = parse_rate(settings.api.rate_limit)
+    app.state.shared_limiter = RedisLimiter(settings.storage.redis_url, *rate) if rate else None
     logger.info("shared state in Redis: answers, rate limits, Telegram update de-duplication")
 
 
 def _audit_pins(app: FastAPI, service: object, version: str) -> None:
     """Every index switch puts a set of curated pins live: record which (count, file digest, version)."""
     curated = getattr(service, "curated", None)
-    digest = pin_file_digest(app.state.index_settings.curated_file)
+    digest = pin_file_digest(app.state.settings.retrieval.curated_file)
     app.state.querylog.audit_pins(index_version=version, pins=len(curated or ()), detail=digest)
 
 
-def create_app(
-    settings: ApiSettings | None = None,
-    index_settings: IndexSettings | None = None,
-    *,
-    path_limits: dict[str, int] | None = None,
-) -> FastAPI:
+def create_app(settings: Settings | None = None, *, path_limits: dict[str, int] | None = None) -> FastAPI:
     """Build the API app (without the bot: `jauap.web` composes both); settings from JAUAP_* env when not given.
 
     `path_limits` raises the body limit for paths another part mounts (the Telegram webhook).
     """
     if settings is None:
-        settings = ApiSettings()
-        setup_logging(settings.log_level, json=settings.log_json)
-    index_settings = index_settings or IndexSettings()
+        settings = Settings.load()
+        setup_logging(settings.api.log_level, json=settings.api.log_json)
     app = FastAPI(title="Jauap API", version="0.1.0", description=DESCRIPTION, lifespan=_lifespan)
     app.state.settings = settings
-    app.state.index_settings = index_settings
     app.state.service = None
     app.state.answer_cache = None  # (service, AnswerCache), see api.deps.answer_cache
     app.state.metrics = ApiMetrics()
     metrics = app.state.metrics
-    app.state.live = LiveIndex(app.state, index_settings, count=lambda outcome: metrics.reloads.labels(outcome).inc())
-    rate = parse_rate(settings.rate_limit)
+    app.state.live = LiveIndex(app.state, settings, count=lambda outcome: metrics.reloads.labels(outcome).inc())
+    rate = parse_rate(settings.api.rate_limit)
     app.state.limiter = SlidingWindowLimiter(*rate) if rate else None
-    app.state.shared = SharedState(None, settings.answer_cache_size, settings.answer_cache_ttl)  # Redis: lifespan
+    app.state.shared = SharedState(
+        None, settings.api.answer_cache_size, settings.api.answer_cache_ttl
+    )  # Redis: lifespan
     app.state.shared_limiter = None
 
     for module in (ask, search, documents, targets, feedback, health, admin):
@@ -114,8 +111,8 @@ def create_app(
     install_error_handlers(app)
 
     # Added innermost first: CORS answers preflights before the body limit; the context middleware sees everything.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, path_limits=path_limits or {})
-    origins = settings.cors_origin_list
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes, path_limits=path_limits or {})
+    origins = settings.api.cors_origin_list
     if origins:
         app.add_middleware(
             CORSMiddleware,

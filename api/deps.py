@@ -10,9 +10,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.metrics import ApiMetrics
 from api.ratelimit import RedisLimiter, SlidingWindowLimiter, retry_after_header
-from api.settings import ApiSettings
 from app.cache import AnswerCache
 from app.service import QAServiceLike
+from config import Settings
 from ops.querylog import QueryLog
 
 SESSION_HEADER = "X-Jauap-Session"
@@ -29,7 +29,7 @@ def get_querylog(request: Request) -> QueryLog:
     return request.app.state.querylog
 
 
-def get_settings(request: Request) -> ApiSettings:
+def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -42,13 +42,13 @@ def answer_cache(request: Request, service: QAServiceLike) -> AnswerCache:
     state = request.app.state
     cache = state.answer_cache
     if cache is None or cache[0] is not service:
-        cache = state.answer_cache = (service, AnswerCache(state.settings.answer_cache_size))
+        cache = state.answer_cache = (service, AnswerCache(state.settings.api.answer_cache_size))
     return cache[1]
 
 
 ServiceDep = Annotated[QAServiceLike, Depends(get_service)]
 QueryLogDep = Annotated[QueryLog, Depends(get_querylog)]
-SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 MetricsDep = Annotated[ApiMetrics, Depends(get_metrics)]
 
 
@@ -65,7 +65,7 @@ def rate_limited(request: Request) -> None:
     ip = request.client.host if request.client else "unknown"
     session = (request.headers.get(SESSION_HEADER) or "")[:128]
     client_key = f"session:{session}" if session else f"client:{ip}"
-    ip_limit = limiter.limit * state.settings.rate_limit_ip_factor
+    ip_limit = limiter.limit * state.settings.api.rate_limit_ip_factor
 
     def hit(counter: SlidingWindowLimiter | RedisLimiter) -> float | None:
         return counter.hit(client_key) or counter.hit(f"ip:{ip}", cost_limit=ip_limit)
@@ -88,7 +88,7 @@ def require_admin(
     settings: SettingsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> None:
     """Admin endpoints need `Authorization: Bearer $JAUAP_ADMIN_TOKEN`; with no token configured they are off."""
-    expected = settings.admin_token.get_secret_value()
+    expected = settings.api.admin_token.get_secret_value()
     if not expected:
         raise HTTPException(403, "Admin endpoints are disabled: set JAUAP_ADMIN_TOKEN to enable them.")
     if credentials is None or not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):

@@ -30,9 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     url = args.url
     if not url:
-        from api.settings import ApiSettings
+        from config import Settings
 
-        url = f"http://127.0.0.1:{ApiSettings().port}/readyz"
+        url = f"http://127.0.0.1:{Settings.load().api.port}/readyz"
     healthy, detail = probe(url, args.timeout)
     print(f"{url}: {detail}", file=sys.stderr if not healthy else sys.stdout)
     return 0 if healthy else 1

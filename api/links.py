@@ -5,16 +5,16 @@ from __future__ import annotations
 from fastapi import Request
 
 from api.schemas import CitationOut
-from api.settings import ApiSettings
 from app.links import viewer_url
+from config import Settings
 from index.models import Citation
 
 
-def base_url(request: Request, settings: ApiSettings) -> str:
-    return (settings.public_url or str(request.base_url)).rstrip("/")
+def base_url(request: Request, settings: Settings) -> str:
+    return (settings.api.public_url or str(request.base_url)).rstrip("/")
 
 
-def citation_out(c: Citation, names: dict[str, str], request: Request, settings: ApiSettings) -> CitationOut:
+def citation_out(c: Citation, names: dict[str, str], request: Request, settings: Settings) -> CitationOut:
     return CitationOut(
         doc=c.doc,
         start=c.start,

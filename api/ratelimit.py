@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import math
-import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 
-_UNITS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)s?\s*$")
+from config import parse_rate  # the JAUAP_RATE_LIMIT syntax, checked where the setting is read
 
-
-def parse_rate(text: str) -> tuple[int, float] | None:
-    """'30/minute' → (30, 60.0); '0' → None (no limit)."""
-    if text.strip() == "0":
-        return None
-    m = _RATE.match(text.lower())
-    if not m or int(m.group(1)) < 1:
-        raise ValueError(f"rate limit must look like '30/minute' or be '0', got {text!r}")
-    return int(m.group(1)), _UNITS[m.group(2)]
+__all__ = ["RedisLimiter", "SlidingWindowLimiter", "parse_rate", "retry_after_header"]
 
 
 class SlidingWindowLimiter:

@@ -76,7 +76,7 @@ def new_answer_id() -> str:
 
 def check_question(service: QAServiceLike, question: str) -> str:
     """The question's language; `BadQuestionError` (or `QuestionTooLongError`) before any search is spent on it."""
-    limit = service.settings.max_question_chars
+    limit = service.settings.retrieval.max_question_chars
     if len(question) > limit:
         raise QuestionTooLongError(len(question), limit)
     return detect_lang(clean_question(question, limit))

@@ -16,12 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from config import Settings
 from index.errors import JauapError
-from index.settings import IndexSettings
 
 logger = logging.getLogger(__name__)
 
-Builder = Callable[[IndexSettings], Any]
+Builder = Callable[[Settings], Any]
 
 
 class ReloadError(JauapError):
@@ -48,7 +48,7 @@ class LiveIndex:
     def __init__(
         self,
         state: Holder,
-        settings: IndexSettings,
+        settings: Settings,
         build: Builder | None = None,
         count: Callable[[str], None] | None = None,
     ) -> None:
@@ -76,11 +76,11 @@ class LiveIndex:
         even if another build is published meanwhile.
         """
         async with self._lock:
-            folder = Path(os.path.realpath(self.settings.index_dir))
+            folder = Path(os.path.realpath(self.settings.retrieval.index_dir))
             version = folder.name
             if not force and version in (self.version, self._failed_version):
                 return self.state.service
-            pinned = self.settings.model_copy(update={"index_dir": folder}) if folder.exists() else self.settings
+            pinned = self.settings.replace(index_dir=folder) if folder.exists() else self.settings
             try:
                 service = await asyncio.to_thread(self._builder(), pinned)
             except Exception as exc:
@@ -111,7 +111,7 @@ class LiveIndex:
         while True:
             await asyncio.sleep(interval)
             try:
-                version = published_version(self.settings.index_dir)
+                version = published_version(self.settings.retrieval.index_dir)
             except OSError:
                 continue
             if version in (self.version, self._failed_version):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from config import Settings
 from index.models import Answer, Citation, Document, DocumentInfo
-from index.settings import IndexSettings
 
 
 class QAServiceLike(Protocol):
     """The part of `index.service.QAService` the API and the bot use."""
 
-    settings: IndexSettings
+    settings: Settings
     manifest: dict
 
     def ask(self, question: str, top_k: int | None = None) -> Answer: ...

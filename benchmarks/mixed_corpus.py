@@ -132,16 +132,15 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="Write the folder and the index here instead of a temp dir.")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    from config import Settings
     from index.build import build_index
-    from index.settings import IndexSettings
 
     with tempfile.TemporaryDirectory(prefix="jauap-mixed-") as tmp:
         base = args.keep or Path(tmp)
         t0 = time.perf_counter()
         broken = make_mixed_folder(base / "corpus", args.files, corpus_sentences())
         made = time.perf_counter() - t0
-        settings = IndexSettings(corpus_dir=base / "corpus", index_dir=base / "index", embedder=args.embedder,
-                                 _env_file=None)
+        settings = Settings.of(corpus_dir=base / "corpus", index_dir=base / "index", embedder=args.embedder)
         report = build_index(settings)
     print(f"{args.files} files written in {made:.1f} s ({len(broken)} broken on purpose); built in "
           f"{report.seconds:.1f} s: {report.documents} documents, {report.chunks} chunks, "

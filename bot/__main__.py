@@ -9,9 +9,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from app.service import QAServiceLike
-from bot.settings import BotSettings
+from config import Settings, SettingsError
 from index.errors import JauapError
-from index.settings import IndexSettings
 from ops.logs import setup_logging
 from ops.querylog import QueryLog
 
@@ -19,7 +18,7 @@ logger = logging.getLogger("bot")
 
 
 async def run_polling(
-    settings: BotSettings, service: QAServiceLike, querylog: QueryLog, live: Any = None, watch_seconds: float = 2.0
+    settings: Settings, service: QAServiceLike, querylog: QueryLog, live: Any = None, watch_seconds: float = 2.0
 ) -> None:
     """Poll Telegram until interrupted (SIGINT/SIGTERM), then close the session and the storage.
 
@@ -45,13 +44,13 @@ async def run_polling(
 
 
 def main() -> int:
-    settings = BotSettings()
     try:
-        settings.token()
-    except RuntimeError as exc:
+        settings = Settings.load()
+        settings.bot.token()
+    except (RuntimeError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if settings.bot_mode == "webhook":
+    if settings.bot.bot_mode == "webhook":
         print("error: JAUAP_BOT_MODE=webhook — the API app serves the bot (python -m api)", file=sys.stderr)
         return 2
     setup_logging("INFO", json=True)
@@ -60,22 +59,21 @@ def main() -> int:
     from ops.db import DatabaseError
     from ops.querylog import QueryLog
 
-    if settings.redis_url:  # fail here, clearly, rather than on the first update
+    store = settings.storage
+    if store.redis_url:  # fail here, clearly, rather than on the first update
         from app.shared import SharedStateError, connect
 
         try:
-            connect(settings.redis_url).close()
+            connect(store.redis_url).close()
         except SharedStateError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
     try:
-        querylog = QueryLog(
-            settings.querylog_path, settings.database_url, retention_days=settings.querylog_retention_days
-        )
+        querylog = QueryLog(store.querylog_path, store.database_url, retention_days=store.querylog_retention_days)
     except DatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    live = LiveIndex(SimpleNamespace(service=None), IndexSettings(), build_service)
+    live = LiveIndex(SimpleNamespace(service=None), settings, build_service)
 
     async def serve() -> None:
         await live.reload()

@@ -19,7 +19,7 @@ from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import LinkPreviewOptions
 
-from bot.settings import BotSettings
+from config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -66,21 +66,21 @@ class RetryMiddleware(BaseRequestMiddleware):
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def api_server(settings: BotSettings) -> TelegramAPIServer:
-    return TelegramAPIServer.from_base(settings.telegram_api_base) if settings.telegram_api_base else PRODUCTION
+def api_server(settings: Settings) -> TelegramAPIServer:
+    return TelegramAPIServer.from_base(settings.bot.telegram_api_base) if settings.bot.telegram_api_base else PRODUCTION
 
 
-def create_bot(settings: BotSettings) -> Bot:
+def create_bot(settings: Settings) -> Bot:
     """A Bot with HTML parse mode, no link previews, retries, and the configured Bot API server."""
-    session = AiohttpSession(api=api_server(settings), timeout=settings.request_timeout)
-    session.middleware(RetryMiddleware(settings.retries, settings.retry_backoff))
+    session = AiohttpSession(api=api_server(settings), timeout=settings.bot.request_timeout)
+    session.middleware(RetryMiddleware(settings.bot.retries, settings.bot.retry_backoff))
     defaults = DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview=LinkPreviewOptions(is_disabled=True))
-    return Bot(token=settings.token(), session=session, default=defaults)
+    return Bot(token=settings.bot.token(), session=session, default=defaults)
 
 
-def create_storage(settings: BotSettings, **kwargs: Any) -> BaseStorage:
+def create_storage(settings: Settings, **kwargs: Any) -> BaseStorage:
     """Redis when JAUAP_REDIS_URL is set (shared by every bot instance; memory while it is away), else memory."""
-    if not settings.redis_url:
+    if not settings.storage.redis_url:
         return MemoryStorage()
     from aiogram.fsm.storage.base import DefaultKeyBuilder
     from aiogram.fsm.storage.redis import RedisStorage
@@ -90,5 +90,5 @@ def create_storage(settings: BotSettings, **kwargs: Any) -> BaseStorage:
     builder = DefaultKeyBuilder(prefix="jauap", with_bot_id=True, with_destiny=True)
     timeouts = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}  # one Redis call never stalls an update
     return FallbackStorage(
-        RedisStorage.from_url(settings.redis_url, connection_kwargs=timeouts, key_builder=builder, **kwargs)
+        RedisStorage.from_url(settings.storage.redis_url, connection_kwargs=timeouts, key_builder=builder, **kwargs)
     )

@@ -13,8 +13,8 @@ from aiogram.types import BotCommand
 from app.service import QAServiceLike
 from bot.middlewares import ContextMiddleware, LoggingMiddleware, ThrottlingMiddleware
 from bot.routers import callbacks, errors, fallback, groups, help, inline, lang, questions, start, targets
-from bot.settings import BotSettings
 from bot.texts import DEFAULT_LANG, LANGS, t
+from config import Settings
 from ops.querylog import QueryLog
 
 logger = logging.getLogger(__name__)
@@ -36,14 +36,14 @@ async def register_commands(bot: Bot) -> None:
 
 
 def build_dispatcher(
-    service: QAServiceLike, querylog: QueryLog, settings: BotSettings, storage: BaseStorage | None = None
+    service: QAServiceLike, querylog: QueryLog, settings: Settings, storage: BaseStorage | None = None
 ) -> Dispatcher:
     """A Dispatcher answering from `service`, logging to `querylog`, keeping state in `storage` (memory default)."""
     dp = Dispatcher(storage=storage or MemoryStorage(), service=service, querylog=querylog, settings=settings)
     dp.update.outer_middleware(LoggingMiddleware())
-    throttle = ThrottlingMiddleware(settings.throttle_rate, settings.throttle_burst)
+    throttle = ThrottlingMiddleware(settings.bot.throttle_rate, settings.bot.throttle_burst)
     # inline queries arrive while the user types: a bucket of their own, three times as generous
-    inline_throttle = ThrottlingMiddleware(settings.throttle_rate * 3, settings.throttle_burst * 3)
+    inline_throttle = ThrottlingMiddleware(settings.bot.throttle_rate * 3, settings.bot.throttle_burst * 3)
     for observer, limiter in (
         (dp.message, throttle),
         (dp.callback_query, throttle),

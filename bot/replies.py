@@ -18,8 +18,8 @@ from app.service import QAServiceLike
 from bot.formatting import render_answer
 from bot.keyboards import answer_keyboard
 from bot.memo import Memory
-from bot.settings import BotSettings
 from bot.texts import t
+from config import Settings
 from index.errors import BadQuestionError
 from index.models import Answer
 
@@ -63,16 +63,16 @@ async def send_parts(
             await message.answer(part, reply_markup=kb)
 
 
-def answer_markup(aid: str, answer: Answer, lang: str, settings: BotSettings) -> InlineKeyboardMarkup:
-    shown = settings.sources_per_message
+def answer_markup(aid: str, answer: Answer, lang: str, settings: Settings) -> InlineKeyboardMarkup:
+    shown = settings.bot.sources_per_message
     first = answer.citations[0] if answer.citations else None
     return answer_keyboard(
         aid,
         lang,
         more_from=shown if len(answer.citations) > shown else None,
         passage=0 if first else None,
-        link=viewer_url(settings.viewer_base_url, first.doc, first.start, first.end)
-        if settings.viewer_base_url and first
+        link=viewer_url(settings.bot.viewer_base_url, first.doc, first.start, first.end)
+        if settings.bot.viewer_base_url and first
         else "",
     )
 
@@ -89,7 +89,7 @@ async def reply_with_answer(
     bot: Bot,
     service: QAServiceLike,
     querylog: QuestionLog,
-    settings: BotSettings,
+    settings: Settings,
     memory: Memory,
     lang: str,
 ) -> None:
@@ -115,8 +115,8 @@ async def reply_with_answer(
         answer,
         lang,
         doc_titles(service, lang),
-        shown=settings.sources_per_message,
-        passage_chars=settings.passage_chars,
+        shown=settings.bot.sources_per_message,
+        passage_chars=settings.bot.passage_chars,
     )
     await send_parts(message, parts, answer_markup(aid, answer, lang, settings), reply=group)
     logger.info("answered aid=%s abstained=%s latency=%.0f ms", aid, answer.abstained, asked.latency_ms)

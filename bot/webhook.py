@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from app.service import QAServiceLike
 from bot.client import create_bot, create_storage
 from bot.dispatcher import build_dispatcher
-from bot.settings import BotSettings
+from config import Settings
 from ops.querylog import QueryLog
 from ops.redact import redact
 
@@ -43,7 +43,7 @@ FirstDelivery = Callable[[int, int], bool]  # (bot id, update id) → not seen b
 class WebhookBot:
     """The bot behind the webhook route: created once, lazily, and closed with the app."""
 
-    def __init__(self, settings: BotSettings, current: Serving, first_delivery: FirstDelivery | None = None) -> None:
+    def __init__(self, settings: Settings, current: Serving, first_delivery: FirstDelivery | None = None) -> None:
         self.settings = settings
         self.current = current
         self.first_delivery = first_delivery
@@ -52,7 +52,7 @@ class WebhookBot:
         self._lock: asyncio.Lock | None = None
 
     def secret_ok(self, given: str | None) -> bool:
-        expected = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else ""
+        expected = self.settings.bot.webhook_secret.get_secret_value() if self.settings.bot.webhook_secret else ""
         return bool(expected) and given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
     async def ensure(self) -> tuple[Bot, Dispatcher]:
@@ -69,11 +69,11 @@ class WebhookBot:
     async def register(self) -> None:
         """setWebhook with our URL and secret, for the update types the routers handle."""
         bot, dp = await self.ensure()
-        secret = self.settings.webhook_secret.get_secret_value() if self.settings.webhook_secret else None
+        secret = self.settings.bot.webhook_secret.get_secret_value() if self.settings.bot.webhook_secret else None
         await bot.set_webhook(
-            self.settings.webhook_url, secret_token=secret, allowed_updates=dp.resolve_used_update_types()
+            self.settings.bot.webhook_url, secret_token=secret, allowed_updates=dp.resolve_used_update_types()
         )
-        logger.info("webhook registered at %s", self.settings.webhook_url)
+        logger.info("webhook registered at %s", self.settings.bot.webhook_url)
 
     async def close(self) -> None:
         if self.dispatcher is not None and self.bot is not None:
@@ -110,9 +110,9 @@ class WebhookBot:
         return JSONResponse({"ok": True})
 
 
-def wants_webhook(settings: BotSettings) -> bool:
+def wants_webhook(settings: Settings) -> bool:
     """JAUAP_BOT_MODE=webhook with a token set."""
-    return settings.bot_mode == "webhook" and bool(settings.bot_token)
+    return settings.bot.bot_mode == "webhook" and bool(settings.bot.bot_token)
 
 
 def mount_webhook(app: FastAPI, hook: WebhookBot) -> None:
@@ -122,14 +122,14 @@ def mount_webhook(app: FastAPI, hook: WebhookBot) -> None:
     async def telegram_webhook(request: Request) -> Response:
         return await hook.handle(request)
 
-    app.add_api_route(settings.webhook_path, telegram_webhook, methods=["POST"], include_in_schema=False)
+    app.add_api_route(settings.bot.webhook_path, telegram_webhook, methods=["POST"], include_in_schema=False)
 
     inner = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(app_: Any) -> AsyncIterator[Any]:
         async with inner(app_) as state:
-            if settings.webhook_url:
+            if settings.bot.webhook_url:
                 try:
                     await hook.register()
                 except TelegramAPIError as exc:

@@ -13,27 +13,28 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from config import Settings
+
 from .errors import JauapError
-from .settings import PROJECT_ROOT, IndexSettings
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
     help="Jauap retrieval: build the index and answer.",
 )
 err = Console(stderr=True)
-EVAL_DIR = PROJECT_ROOT.parent / "shared" / "eval"
+EVAL_DIR = Path("..") / "shared" / "eval"  # the evaluation sets beside the checkout (run from its root)
 DEV_SET = EVAL_DIR / "dev.jsonl"
 TRAIN_SETS = [EVAL_DIR / "train.jsonl", Path(__file__).parent / "trained" / "near-miss.jsonl"]
 
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (default: JAUAP_INDEX_DIR).")]
 
 
-def _settings(index: Path | None = None, corpus: Path | None = None) -> IndexSettings:
+def _settings(index: Path | None = None, corpus: Path | None = None) -> Settings:
     overrides = {k: v for k, v in {"index_dir": index, "corpus_dir": corpus}.items() if v is not None}
-    return IndexSettings(**overrides)
+    return Settings.load().replace(**overrides)
 
 
-def _build(settings: IndexSettings, force: bool = False):
+def _build(settings: Settings, force: bool = False):
     from .build import build_index
     from .progress import build_progress
 
@@ -67,13 +68,13 @@ def _service(index: Path | None, answer_model: bool = True):
 
     settings = _settings(index)
     if not answer_model:
-        settings = settings.model_copy(update={"answer_model": False})
+        settings = settings.replace(answer_model=False)
     try:
         return build_service(settings)
     except (IndexMissingError, IndexOutdatedError) as exc:
         if index is not None:  # an index the user named: say what is wrong, build nothing unasked
             raise
-        err.print(f"{exc}\nBuilding the default index from {settings.corpus_dir} now (once).")
+        err.print(f"{exc}\nBuilding the default index from {settings.retrieval.corpus_dir} now (once).")
     _build(settings)
     return build_service(settings)
 

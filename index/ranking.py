@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from config import Settings
+
 from .hybrid import list_weights, rrf, weighted
 from .retrievers import Candidates, QuestionContext
-from .settings import IndexSettings
 
 if TYPE_CHECKING:
     from .service import QAService
@@ -31,11 +32,11 @@ class ChunkRanker(Protocol):
         ...
 
 
-def fuse(lists: list[Candidates], coverage: float, settings: IndexSettings) -> Ranked:
-    """The lists fused (`settings.fusion`): what the learned ranker reorders, and the ranking without it."""
-    weights = list_weights([c.kind for c in lists], settings.dense_weight, coverage)
-    if settings.fusion == "rrf":
-        fused = rrf([c.ids.tolist() for c in lists], weights, settings.rrf_k)
+def fuse(lists: list[Candidates], coverage: float, settings: Settings) -> Ranked:
+    """The lists fused (`settings.retrieval.fusion`): what the learned ranker reorders, and the ranking without it."""
+    weights = list_weights([c.kind for c in lists], settings.retrieval.dense_weight, coverage)
+    if settings.retrieval.fusion == "rrf":
+        fused = rrf([c.ids.tolist() for c in lists], weights, settings.retrieval.rrf_k)
     else:
         fused = weighted([c.as_dict() for c in lists], weights)
     return Ranked(sorted(fused, key=lambda i: -fused[i]), fused)

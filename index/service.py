@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from config import Settings
+
 from .abstention import best_concept_match, rule_reason, unknown_figure
 from .answer import Asks, ScoredSpan, UnitCandidate, best_by_hand, confidence, score_units, sparse_norms
 from .citations import Citer, Passage
@@ -38,7 +40,6 @@ from .retrievers import (
     Retriever,
     UnitLayout,
 )
-from .settings import IndexSettings
 from .store import StoredIndex, read_index, read_manifest
 from .target_match import answer_from_targets
 from .target_store import book_for
@@ -65,7 +66,7 @@ class QAService:
         self,
         index: StoredIndex,
         embedder: Embedder,
-        settings: IndexSettings,
+        settings: Settings,
         curated: CuratedAnswers | None = None,
         reranker: Reranker | None = None,
         model: AnswerModel | None = None,
@@ -78,10 +79,12 @@ class QAService:
         self.model = model  # None: fusion by reciprocal rank, the heuristic sentence choice and the hand rules
         self.manifest = index.manifest.__dict__
         self.texts = {d.id: d.text for d in index.documents.values()}
-        self.citer = Citer(index.documents, index.chunks, index.lexical.prefix, settings.citation_chars)
+        self.citer = Citer(index.documents, index.chunks, index.lexical.prefix, settings.retrieval.citation_chars)
         self.vocab = Vocabulary(list(self.texts.values()))
         self.layout = UnitLayout([len(c.units) for c in index.chunks])
-        self._sparse = settings.sparse and index.unit_sparse is not None and isinstance(embedder, SparseEmbedder)
+        self._sparse = (
+            settings.retrieval.sparse and index.unit_sparse is not None and isinstance(embedder, SparseEmbedder)
+        )
         self.unit_sparse_norms = sparse_norms(index.unit_sparse) if self._sparse else None
         self.retrievers = self._retrievers()
         self.facts = ChunkFacts.of(index.chunks, self.texts, index.lexical.prefix)
@@ -95,7 +98,7 @@ class QAService:
     def _retrievers(self) -> list[Retriever]:
         """The ranked lists, in the order fusion adds them up."""
         index = self.index
-        out: list[Retriever] = [DenseChunks(index.dense, self.settings.hnsw_above), DenseUnits(self.layout)]
+        out: list[Retriever] = [DenseChunks(index.dense, self.settings.retrieval.hnsw_above), DenseUnits(self.layout)]
         if self._sparse:
             out.append(LatentTerms(index.unit_sparse, self.layout))
         out += [Bm25Chunks(index.lexical), Bm25Units(index.unit_lexical, self.layout)]
@@ -116,7 +119,7 @@ class QAService:
     # --- retrieval ------------------------------------------------------------------------------------------------
     def analyse(self, question: str) -> Query:
         s = self.settings
-        return analyse_question(question, self.vocab, self.index.lexical.prefix, s.max_question_chars)
+        return analyse_question(question, self.vocab, self.index.lexical.prefix, s.retrieval.max_question_chars)
 
     def encode(self, text: str) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
         """A question's dense vector, and its sparse terms when the index has them (one encoder pass for both)."""
@@ -136,11 +139,15 @@ class QAService:
     def retrieve(self, question: str, k: int | None = None, doc: str | None = None) -> Retrieval:
         """The ranked lists of the question, ranked into one (fusion, then the learned ranker when fitted)."""
         ctx = self.context(question)
-        lists = [r.search(ctx, self.settings.candidates) for r in self.retrievers]
+        lists = [r.search(ctx, self.settings.retrieval.candidates) for r in self.retrievers]
         return self.assemble(ctx, lists, self.model.ranker if self.model is not None else None, k, doc)
 
     def assemble(
-        self, ctx: QuestionContext, lists: list[Candidates], ranker: ChunkRanker | None, k: int | None = None,
+        self,
+        ctx: QuestionContext,
+        lists: list[Candidates],
+        ranker: ChunkRanker | None,
+        k: int | None = None,
         doc: str | None = None,
     ) -> Retrieval:
         """Fuse and rank the lists, keep one document's chunks if asked, rerank, and cut into hits and passages."""
@@ -151,14 +158,14 @@ class QAService:
         if doc is not None:
             order = [i for i in order if chunks[i].doc == doc]
         if self.reranker is not None:
-            head = order[: s.rerank_depth]
+            head = order[: s.retrieval.rerank_depth]
             rescored = self.reranker.rerank(ctx.query.text, [chunks[i].text for i in head])
             new = sorted(range(len(head)), key=lambda j: -rescored[j])
             scores.update({head[j]: float(rescored[j]) for j in new})
-            order = [head[j] for j in new] + order[s.rerank_depth :]
-        k = k or s.top_k
+            order = [head[j] for j in new] + order[s.retrieval.rerank_depth :]
+        k = k or s.retrieval.top_k
         hits = [Hit(chunks[i], scores[i]) for i in order[:k]]
-        passages = self.citer.passages(order, scores, k, s.top_k)
+        passages = self.citer.passages(order, scores, k, s.retrieval.top_k)
         return Retrieval(ctx, lists, Ranked(order, scores), hits, passages)
 
     def search(self, query: str, k: int = 10, doc: str | None = None) -> list[Citation]:
@@ -167,7 +174,7 @@ class QAService:
 
     # --- answering ------------------------------------------------------------------------------------------------
     def ask(self, question: str, top_k: int | None = None) -> Answer:
-        r = self.retrieve(question, top_k or self.settings.top_k)
+        r = self.retrieve(question, top_k or self.settings.retrieval.top_k)
         if not r.hits:
             return Answer(question, None, [], True, 0.0, abstain_reason="no_passages")
         q = r.query
@@ -188,7 +195,9 @@ class QAService:
             span = Span(pinned.doc, pinned.start, pinned.end, pinned.text)
             return Answer(question, span, [pin, *rest][: len(citations)], False, max(conf, pinned.similarity), True)
         hits = [(c.doc, c.start, c.end) for c in citations[:3]]
-        target = answer_from_targets(q.text, book_for(self).index, hits) if self.settings.target_answers else None
+        target = (
+            answer_from_targets(q.text, book_for(self).index, hits) if self.settings.retrieval.target_answers else None
+        )
         if target is not None:  # one indicator matches clearly: its statement answers, with its year and value
             span = Span(target.doc, target.start, target.end, self.texts[target.doc][target.start : target.end])
             return Answer(question, span, citations, False, conf, target=target)
@@ -198,7 +207,7 @@ class QAService:
     def answer_units(self, r: Retrieval, asks: Asks) -> list[UnitCandidate]:
         """Every sentence / item / row of the top chunks, scored by hand: where the answering one is chosen."""
         q = r.query
-        top = [h.chunk for h in r.hits[: self.settings.answer_chunks]]
+        top = [h.chunk for h in r.hits[: self.settings.retrieval.answer_chunks]]
         sims = [r.ctx.unit_sims[self.layout.of(c.id)] for c in top]
         prefix = self.index.lexical.prefix
         return score_units(
@@ -218,31 +227,33 @@ class QAService:
         if self.unknown_figure(r):
             return "unknown_figure"
         s = self.settings
-        chunk_ids = [h.chunk.id for h in r.hits[: s.answer_chunks]]
+        chunk_ids = [h.chunk.id for h in r.hits[: s.retrieval.answer_chunks]]
         units = np.r_[tuple(self.layout.of(i) for i in chunk_ids)]
         concept = best_concept_match(r.ctx.terms, self.index.unit_sparse, self.unit_sparse_norms, units)
-        return rule_reason(asks, best, conf, concept, s.abstain_below, s.abstain_concepts_below)
+        return rule_reason(asks, best, conf, concept, s.retrieval.abstain_below, s.retrieval.abstain_concepts_below)
 
 
-def build_service(settings: IndexSettings | None = None, embedder: Embedder | None = None) -> QAService:
+def build_service(settings: Settings | None = None, embedder: Embedder | None = None) -> QAService:
     """Load the built index named by the settings; fail fast with a message that says how to fix it."""
-    settings = settings or IndexSettings()
-    read_manifest(settings.index_dir)  # a missing index is reported before a model is loaded
+    settings = settings or Settings.load()
+    read_manifest(settings.retrieval.index_dir)  # a missing index is reported before a model is loaded
     embedder = embedder or serving_embedder(settings)
-    index = read_index(settings.index_dir, embedder.id)
+    index = read_index(settings.retrieval.index_dir, embedder.id)
     log.info("loaded index %s (%d chunks)", index.path, len(index.chunks))
     texts = {d.id: d.text for d in index.documents.values()}
-    curated = CuratedAnswers.load(settings.curated_file, texts, embedder, settings.curated_min_similarity)
+    curated = CuratedAnswers.load(
+        settings.retrieval.curated_file, texts, embedder, settings.retrieval.curated_min_similarity
+    )
     model = load_answer_model(index, settings)
-    return QAService(index, embedder, settings, curated, make_reranker(settings.reranker), model)
+    return QAService(index, embedder, settings, curated, make_reranker(settings.retrieval.reranker), model)
 
 
-def serving_embedder(settings: IndexSettings) -> Embedder:
+def serving_embedder(settings: Settings) -> Embedder:
     """The embedder of a serving process, its thread pools sized to the cores it was given.
 
     The encoder gets `serving_threads`; BLAS (small matrix products beside it) gets one: its pool starts with a
     thread per core, and those threads spun beside the encoder's.
     """
     threadpool_limits(limits=1, user_api="blas")
-    engine_dir = settings.engine_dir if settings.one_pass else None
-    return make_embedder(settings.embedder, settings.serving_threads, engine_dir)
+    engine_dir = settings.retrieval.engine_dir if settings.retrieval.one_pass else None
+    return make_embedder(settings.retrieval.embedder, settings.retrieval.serving_threads, engine_dir)

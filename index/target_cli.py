@@ -9,17 +9,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from config import Settings
+
 from .documents import load_corpus
 from .errors import JauapError
-from .settings import IndexSettings
 from .target_eval import evaluate_matcher, evaluate_override, load_expected, score_extraction
 from .target_store import TargetBook, extract_corpus, load_rows, to_csv
 
 
-def _book(settings: IndexSettings) -> tuple[TargetBook, dict[str, str]]:
+def _book(settings: Settings) -> tuple[TargetBook, dict[str, str]]:
     """The built index's rows when there is one, else the corpus folder's rows extracted now."""
-    documents = load_corpus(settings.corpus_dir).documents
-    rows = load_rows(settings.index_dir) if settings.index_dir.is_dir() else None
+    documents = load_corpus(settings.retrieval.corpus_dir).documents
+    rows = load_rows(settings.retrieval.index_dir) if settings.retrieval.index_dir.is_dir() else None
     return TargetBook(rows if rows is not None else extract_corpus(documents)), {d.id: d.text for d in documents}
 
 
@@ -29,7 +30,7 @@ def _figure(value_text: str, unit: str | None, comparison: str | None) -> str:
 
 
 def run_targets(
-    settings: IndexSettings, doc: str | None, year: int | None, q: str | None, fmt: str,
+    settings: Settings, doc: str | None, year: int | None, q: str | None, fmt: str,
     score: Path | None, questions: Path | None, with_index: bool = False,
 ) -> None:
     book, texts = _book(settings)
@@ -46,7 +47,7 @@ def run_targets(
         if with_index:  # the service's answers, and what a target match would change (loads the embedder)
             from .service import build_service
 
-            service = build_service(settings.model_copy(update={"target_answers": False}))  # the answers before
+            service = build_service(settings.replace(target_answers=False))  # the answers before
             result["with_hits"] = evaluate_matcher(
                 items, book.index, texts, hits_for=lambda q: [(c.doc, c.start, c.end) for c in service.ask(q).citations]
             ).as_dict()

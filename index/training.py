@@ -78,7 +78,7 @@ def collect(service: QAService, questions: list[dict]) -> list[Item]:
     items = []
     for q in questions:
         ctx = service.context(q["question"])
-        lists = [r.search(ctx, service.settings.candidates) for r in service.retrievers]
+        lists = [r.search(ctx, service.settings.retrieval.candidates) for r in service.retrievers]
         fused = fuse(lists, ctx.query.coverage, service.settings)
         spans = gold_spans(q, service.texts)
         x = ranker_input(service, ctx, lists, fused, POOL)

@@ -7,18 +7,14 @@ each gets what it needs from here as plain callables. `python -m api` serves `ja
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 
 from fastapi import FastAPI
 
 from api.app import create_app as create_api
 from api.app import serving, shared_state
-from api.settings import ApiSettings
-from bot.settings import BotSettings
 from bot.webhook import WEBHOOK_MAX_BODY_BYTES, WebhookBot, mount_webhook, wants_webhook
-from index.settings import IndexSettings
-from jauap.envdoc import unknown_variables
+from config import Settings
 from ops.logs import setup_logging
 
 logger = logging.getLogger(__name__)
@@ -30,25 +26,17 @@ class Composed:
     webhook: WebhookBot | None  # the bot behind the webhook route, when JAUAP_BOT_MODE=webhook
 
 
-def compose(
-    settings: ApiSettings | None = None,
-    index_settings: IndexSettings | None = None,
-    bot_settings: BotSettings | None = None,
-) -> Composed:
+def compose(settings: Settings | None = None) -> Composed:
     """The API, plus the Telegram webhook when the bot settings ask for webhook mode."""
-    if settings is None:  # the `uvicorn --factory` entry point: each worker process starts here
-        settings = ApiSettings()
-        setup_logging(settings.log_level, json=settings.log_json)
-    unknown = unknown_variables(os.environ)
-    if unknown:
-        logger.warning("ignored, no setting reads them (a typo?): %s; see .env.example", ", ".join(unknown))
-    bot_settings = bot_settings or BotSettings()
-    if not wants_webhook(bot_settings):
-        return Composed(create_api(settings, index_settings), None)
-    limits = {bot_settings.webhook_path: max(WEBHOOK_MAX_BODY_BYTES, settings.max_body_bytes)}
-    app = create_api(settings, index_settings, path_limits=limits)
+    if settings is None:  # the `uvicorn --factory` entry point: each worker process reads the settings here, once
+        settings = Settings.load()
+        setup_logging(settings.api.log_level, json=settings.api.log_json)
+    if not wants_webhook(settings):
+        return Composed(create_api(settings), None)
+    limits = {settings.bot.webhook_path: max(WEBHOOK_MAX_BODY_BYTES, settings.api.max_body_bytes)}
+    app = create_api(settings, path_limits=limits)
     hook = WebhookBot(
-        bot_settings,
+        settings,
         current=lambda: serving(app),
         first_delivery=lambda bot_id, update_id: shared_state(app).first_delivery(bot_id, update_id),
     )
@@ -56,10 +44,6 @@ def compose(
     return Composed(app, hook)
 
 
-def create_app(
-    settings: ApiSettings | None = None,
-    index_settings: IndexSettings | None = None,
-    bot_settings: BotSettings | None = None,
-) -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
     """The served app (see `compose`)."""
-    return compose(settings, index_settings, bot_settings).app
+    return compose(settings).app

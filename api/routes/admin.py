@@ -33,7 +33,7 @@ async def reload_index(request: Request) -> ReloadResponse:
     return ReloadResponse(
         status="reloaded",
         documents=len(service.documents()),
-        embedder=str(service.manifest.get("embedder", service.settings.embedder)),
+        embedder=str(service.manifest.get("embedder", service.settings.retrieval.embedder)),
     )
 
 

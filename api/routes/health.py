@@ -33,7 +33,7 @@ def readyz(request: Request) -> Readiness | JSONResponse:
     return Readiness(
         status="degraded" if found else "ready",
         documents=len(service.documents()),
-        embedder=str(service.manifest.get("embedder", service.settings.embedder)),
+        embedder=str(service.manifest.get("embedder", service.settings.retrieval.embedder)),
         index_version=_version(request),
         engines=engines(request.app),
         degraded=found,

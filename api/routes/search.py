@@ -26,7 +26,7 @@ def search(
     lang: Annotated[str, Query(pattern="^(kk|ru)$", description="Language of document titles.")] = "kk",
 ) -> SearchResponse:
     """Find passages for a query, optionally within one document."""
-    limit = service.settings.max_question_chars
+    limit = service.settings.retrieval.max_question_chars
     if len(q) > limit:
         raise BadQuestionError(f"The query is too long: {len(q)} characters (limit {limit}).")
     names = doc_titles(service, lang)

@@ -11,8 +11,8 @@ from bot.formatting import answer_ranges, render_more, render_passage, section_l
 from bot.keyboards import AnswerCB, ReasonCB, answer_keyboard, reason_keyboard
 from bot.memo import Memory
 from bot.replies import CHANNEL, send_parts
-from bot.settings import BotSettings
 from bot.texts import REASONS, t
+from config import Settings
 from ops.querylog import QueryLog
 
 CONTEXT_CHARS = 1500  # how far "full passage" reaches beyond a citation, to the enclosing paragraphs
@@ -60,7 +60,7 @@ def build_router() -> Router:
         query: CallbackQuery,
         callback_data: AnswerCB,
         service: QAServiceLike,
-        settings: BotSettings,
+        settings: Settings,
         memory: Memory,
         lang: str,
     ) -> None:
@@ -79,8 +79,8 @@ def build_router() -> Router:
         await query.answer()
         titles = doc_titles(service, lang)
         if callback_data.act == "more":
-            shown = settings.sources_per_message
-            parts = render_more(answer, lang, titles, n, shown, settings.passage_chars)
+            shown = settings.bot.sources_per_message
+            parts = render_more(answer, lang, titles, n, shown, settings.bot.passage_chars)
             later = n + shown if n + shown < len(answer.citations) else None
             markup = answer_keyboard(callback_data.aid, lang, more_from=later, passage=None, feedback=False)
             await send_parts(message, parts, markup if later is not None else None)

@@ -13,8 +13,8 @@ from aiogram.types import Message
 from app.service import QAServiceLike
 from bot.memo import Memory
 from bot.replies import reply_with_answer
-from bot.settings import BotSettings
 from bot.texts import t
+from config import Settings
 from ops.querylog import QueryLog
 
 
@@ -51,7 +51,7 @@ def build_router() -> Router:
         bot: Bot,
         service: QAServiceLike,
         querylog: QueryLog,
-        settings: BotSettings,
+        settings: Settings,
         memory: Memory,
         lang: str,
     ) -> None:

@@ -55,7 +55,7 @@ def build_router() -> Router:
 
     @router.inline_query()
     async def inline(query: InlineQuery, service: QAServiceLike, lang: str) -> None:
-        question = " ".join(query.query.split())[: service.settings.max_question_chars]
+        question = " ".join(query.query.split())[: service.settings.retrieval.max_question_chars]
         hint = InlineQueryResultsButton(text=t("inline_hint_title", lang), start_parameter="help")
         if not question:
             await query.answer([], cache_time=5, is_personal=True, button=hint)

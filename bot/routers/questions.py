@@ -9,7 +9,7 @@ from aiogram.types import Message
 from app.service import QAServiceLike
 from bot.memo import Memory
 from bot.replies import reply_with_answer
-from bot.settings import BotSettings
+from config import Settings
 from ops.querylog import QueryLog
 
 
@@ -23,7 +23,7 @@ def build_router() -> Router:
         bot: Bot,
         service: QAServiceLike,
         querylog: QueryLog,
-        settings: BotSettings,
+        settings: Settings,
         memory: Memory,
         lang: str,
     ) -> None:

@@ -13,8 +13,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from app.links import doc_titles, viewer_url
 from app.service import QAServiceLike
-from bot.settings import BotSettings
 from bot.texts import t
+from config import Settings
 from index.target_store import book_for
 from index.targets import TargetRow
 
@@ -91,7 +91,7 @@ def build_router() -> Router:
 
     @router.callback_query(TargetCB.filter(F.d >= -1))
     async def show(query: CallbackQuery, callback_data: TargetCB, lang: str, service: QAServiceLike,
-                   settings: BotSettings) -> None:
+                   settings: Settings) -> None:
         docs, titles = _programmes(service, lang)
         await query.answer()
         if not isinstance(query.message, Message):
@@ -101,7 +101,7 @@ def build_router() -> Router:
             return
         doc = docs[callback_data.d]
         rows = book_for(service).filter(doc=doc)
-        text, pages = render_page(rows, titles[callback_data.d], callback_data.p, lang, settings.viewer_base_url)
+        text, pages = render_page(rows, titles[callback_data.d], callback_data.p, lang, settings.bot.viewer_base_url)
         page = min(max(callback_data.p, 0), pages - 1)
         await query.message.edit_text(text, reply_markup=pages_keyboard(callback_data.d, page, pages, lang))
 

@@ -10,57 +10,52 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import ApiSettings
-from index.settings import IndexSettings
+from config import Settings
 
 TEST_CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
 ADMIN_TOKEN = "test-admin-token"
 
 
-def build_test_index(tmp: Path, corpus: Path = TEST_CORPUS) -> IndexSettings:
+def build_test_index(tmp: Path, corpus: Path = TEST_CORPUS) -> Settings:
     """A fresh index over a private copy of the test corpus (for tests that change or break it)."""
     from index.build import build_index
 
     corpus_copy = tmp / "corpus"
     if not corpus_copy.exists():
         shutil.copytree(corpus, corpus_copy)
-    settings = IndexSettings(
-        corpus_dir=corpus_copy,
-        index_dir=tmp / "index",
-        embedder="hash",
-        curated_file=tmp / "curated.toml",
-        _env_file=None,
+    settings = Settings.of(
+        corpus_dir=corpus_copy, index_dir=tmp / "index", embedder="hash", curated_file=tmp / "curated.toml"
     )
     build_index(settings)
     return settings
 
 
 @pytest.fixture(scope="session")
-def api_index_settings(index_settings: IndexSettings) -> IndexSettings:
+def api_index_settings(index_settings: Settings) -> Settings:
     """The shared session index of tests/conftest.py (tiny corpus, hash embedder)."""
     return index_settings
 
 
 @pytest.fixture
-def api_settings(tmp_path: Path) -> ApiSettings:
-    return ApiSettings(
+def api_settings(tmp_path: Path, api_index_settings: Settings) -> Settings:
+    return api_index_settings.replace(
         querylog_path=tmp_path / "querylog.sqlite3",
         admin_token=ADMIN_TOKEN,
         rate_limit="0",
         cors_origins="https://gov.example.kz",
         index_watch_seconds=0,  # switches are tested on their own (tests/replicas); here only /admin/reload swaps
-        _env_file=None,
     )
 
 
 @pytest.fixture
-def make_client(api_settings: ApiSettings, api_index_settings: IndexSettings) -> Iterator[Callable[..., TestClient]]:
+def make_client(api_settings: Settings) -> Iterator[Callable[..., TestClient]]:
     """Start the real app (lifespan and all) with settings overrides; every client is closed at teardown."""
     clients: list[TestClient] = []
 
-    def make(index_settings: IndexSettings | None = None, **overrides: object) -> TestClient:
-        settings = ApiSettings(**{**api_settings.model_dump(), **overrides}, _env_file=None)
-        client = TestClient(create_app(settings, index_settings or api_index_settings))
+    def make(index_settings: Settings | None = None, **overrides: object) -> TestClient:
+        index = dict(index_settings.retrieval) if index_settings is not None else {}
+        settings = api_settings.replace(**index, **overrides)
+        client = TestClient(create_app(settings))
         client.__enter__()
         clients.append(client)
         return client
@@ -81,6 +76,6 @@ def admin_headers() -> dict[str, str]:
 
 
 @pytest.fixture
-def fresh_index(tmp_path: Path) -> IndexSettings:
+def fresh_index(tmp_path: Path) -> Settings:
     """A private index over a copy of the test corpus, for tests that change or break it."""
     return build_test_index(tmp_path)

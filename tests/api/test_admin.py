@@ -36,7 +36,7 @@ def test_hot_reload_serves_a_rebuilt_index_without_downtime(make_client, fresh_i
     assert "ecp.txt" not in {d["id"] for d in client.get("/documents").json()}
     old_service = client.app.state.service
 
-    (settings.corpus_dir / "ecp.txt").write_text(NEW_DOC, encoding="utf-8")
+    (settings.retrieval.corpus_dir / "ecp.txt").write_text(NEW_DOC, encoding="utf-8")
     time.sleep(1.1)  # index versions are named to the second (index/store.py): a rebuild in the same second collides
     build_index(settings)
 
@@ -69,7 +69,7 @@ def test_hot_reload_serves_a_rebuilt_index_without_downtime(make_client, fresh_i
 def test_a_failed_reload_keeps_serving_the_previous_index(make_client, fresh_index, admin_headers) -> None:
     settings = fresh_index
     client = make_client(index_settings=settings)
-    index_dir = settings.index_dir
+    index_dir = settings.retrieval.index_dir
     if index_dir.is_symlink():  # the build switches versions through a symlink: break what it points to
         shutil.rmtree(index_dir.resolve())
         index_dir.unlink()

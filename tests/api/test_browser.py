@@ -19,8 +19,7 @@ import pytest
 import uvicorn
 
 from api.app import create_app
-from api.settings import ApiSettings
-from index.settings import IndexSettings
+from config import Settings
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -94,20 +93,20 @@ def _hostile_server(api: str) -> ThreadingHTTPServer:
 
 
 @pytest.fixture(scope="module")
-def servers(index_settings: IndexSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+def servers(index_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     api_sock = _listening_socket()
     api = f"http://127.0.0.1:{api_sock.getsockname()[1]}"
     hostile = _hostile_server(api)
     host = f"http://127.0.0.1:{hostile.server_address[1]}"
-    settings = ApiSettings(
+    settings = index_settings.replace(
         rate_limit="0",
         cors_origins=host,
         querylog_path=tmp_path_factory.mktemp("browser") / "querylog.sqlite3",
         log_json=False,
         log_level="WARNING",
-        _env_file=None,
+        abstain_below=0.3,
     )
-    app = create_app(settings, index_settings.model_copy(update={"abstain_below": 0.3}))
+    app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     threads = [
         threading.Thread(target=server.run, kwargs={"sockets": [api_sock]}, daemon=True),

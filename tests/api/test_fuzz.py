@@ -14,19 +14,15 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from api.app import create_app
-from api.settings import ApiSettings
-from index.settings import IndexSettings
+from config import Settings
 
 ADMIN = {"Authorization": "Bearer fuzz-token"}  # so the admin report is fuzzed past its guard too
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(index_settings: IndexSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+def fuzz_app(index_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     tmp = tmp_path_factory.mktemp("fuzz")
-    app = create_app(
-        ApiSettings(querylog_path=tmp / "q.sqlite3", rate_limit="0", admin_token="fuzz-token", _env_file=None),
-        index_settings,
-    )
+    app = create_app(index_settings.replace(querylog_path=tmp / "q.sqlite3", rate_limit="0", admin_token="fuzz-token"))
     with TestClient(app):  # runs the lifespan: the index is loaded once for every generated case
         yield app
 

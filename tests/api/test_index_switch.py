@@ -30,10 +30,10 @@ def _version(client: TestClient) -> str:
 def test_a_published_index_is_served_without_a_restart(make_client, fresh_index) -> None:
     client = make_client(index_settings=fresh_index, index_watch_seconds=0.1)
     before = _version(client)
-    assert before == os.path.basename(os.path.realpath(fresh_index.index_dir))
-    (fresh_index.corpus_dir / "ecp.txt").write_text(NEW_DOC, encoding="utf-8")
+    assert before == os.path.basename(os.path.realpath(fresh_index.retrieval.index_dir))
+    (fresh_index.retrieval.corpus_dir / "ecp.txt").write_text(NEW_DOC, encoding="utf-8")
     build_index(fresh_index)
-    after = os.path.basename(os.path.realpath(fresh_index.index_dir))
+    after = os.path.basename(os.path.realpath(fresh_index.retrieval.index_dir))
     assert after != before
     _wait_for(lambda: _version(client) == after)
     response = client.post("/ask", json={"question": "цифрлық қолтаңба eGov mobile"})
@@ -48,12 +48,12 @@ def test_a_published_index_is_served_without_a_restart(make_client, fresh_index)
 def test_a_version_that_fails_to_load_leaves_the_old_one_serving_and_says_so(make_client, fresh_index) -> None:
     client = make_client(index_settings=fresh_index, index_watch_seconds=0.1)
     before = _version(client)
-    broken = fresh_index.index_dir.parent / "index-20990101-000000-1"
-    shutil.copytree(os.path.realpath(fresh_index.index_dir), broken)
+    broken = fresh_index.retrieval.index_dir.parent / "index-20990101-000000-1"
+    shutil.copytree(os.path.realpath(fresh_index.retrieval.index_dir), broken)
     (broken / "manifest.json").write_text("{not json", encoding="utf-8")
-    link = fresh_index.index_dir.with_name("link-tmp")
+    link = fresh_index.retrieval.index_dir.with_name("link-tmp")
     link.symlink_to(broken.name)
-    os.replace(link, fresh_index.index_dir)
+    os.replace(link, fresh_index.retrieval.index_dir)
 
     _wait_for(lambda: client.get("/readyz").json()["status"] == "degraded")
     ready = client.get("/readyz").json()
@@ -79,7 +79,7 @@ def test_a_reference_kept_by_the_polling_bot_follows_the_switch(fresh_index) -> 
     asyncio.run(live.reload())
     service = CurrentService(live)
     assert len(service.documents()) == 3
-    (fresh_index.corpus_dir / "ecp.txt").write_text(NEW_DOC, encoding="utf-8")
+    (fresh_index.retrieval.corpus_dir / "ecp.txt").write_text(NEW_DOC, encoding="utf-8")
     build_index(fresh_index)
     asyncio.run(live.reload(force=False))
     assert len(service.documents()) == 4 and service.index_version == live.version

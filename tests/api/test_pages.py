@@ -12,16 +12,13 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.pages import STATIC_DIR
-from api.settings import ApiSettings
-from index.settings import IndexSettings
+from config import Settings
 
 
 @pytest.fixture(scope="module")
-def pages_app(index_settings: IndexSettings, tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+def pages_app(index_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     querylog = tmp_path_factory.mktemp("pages") / "querylog.sqlite3"
-    return create_app(
-        ApiSettings(rate_limit="0", querylog_path=querylog, log_json=False, _env_file=None), index_settings
-    )
+    return create_app(index_settings.replace(rate_limit="0", querylog_path=querylog, log_json=False))
 
 
 @pytest.fixture(scope="module")

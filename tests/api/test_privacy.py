@@ -40,7 +40,7 @@ def test_an_iin_in_a_question_never_reaches_the_store_or_the_logs(
     [record] = client.app.state.querylog.questions()
     assert "[IIN]" in record.question and "[PHONE]" in record.question and "[EMAIL]" in record.question
     assert "1414" in record.question
-    db_dir: Path = api_settings.querylog_path.parent
+    db_dir: Path = api_settings.storage.querylog_path.parent
     stored = b"".join(p.read_bytes() for p in db_dir.iterdir() if p.name.startswith("querylog"))
     logged = log_stream.getvalue() + caplog.text
     assert "user wrote: Менің ЖСН [IIN]" in log_stream.getvalue()

@@ -59,10 +59,10 @@ def test_idle_keys_are_forgotten() -> None:
 
 
 def test_settings_reject_a_malformed_rate() -> None:
-    from api.settings import ApiSettings
+    from config import Settings
 
     with pytest.raises(ValueError):
-        ApiSettings(rate_limit="lots", _env_file=None)
+        Settings.of(rate_limit="lots")
 
 
 def test_ip_over_the_limit_gets_429_with_retry_after(make_client) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from index.settings import IndexSettings
+from config import Settings
 
 
 def _free_port() -> int:
@@ -23,12 +23,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _env(index_settings: IndexSettings, tmp: Path) -> dict[str, str]:
+def _env(index_settings: Settings, tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JAUAP_")}
     env.update(
-        JAUAP_INDEX_DIR=str(index_settings.index_dir),
-        JAUAP_CORPUS_DIR=str(index_settings.corpus_dir),
-        JAUAP_CURATED_FILE=str(index_settings.curated_file),
+        JAUAP_INDEX_DIR=str(index_settings.retrieval.index_dir),
+        JAUAP_CORPUS_DIR=str(index_settings.retrieval.corpus_dir),
+        JAUAP_CURATED_FILE=str(index_settings.retrieval.curated_file),
         JAUAP_EMBEDDER="hash",
         JAUAP_QUERYLOG_PATH=str(tmp / "querylog.sqlite3"),
         JAUAP_RATE_LIMIT="0",
@@ -37,7 +37,7 @@ def _env(index_settings: IndexSettings, tmp: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def server(index_settings: IndexSettings, tmp_path: Path) -> Iterator[str]:
+def server(index_settings: Settings, tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     log = (tmp_path / "server.log").open("wb")
     proc = subprocess.Popen(
@@ -93,7 +93,7 @@ def test_real_server_answers_the_contract_and_serves_docs(server: str, tmp_path:
     assert access and len(access[0]["request_id"]) == 32  # JSON access lines with the request id
 
 
-def test_missing_index_is_a_clear_startup_error(index_settings: IndexSettings, tmp_path: Path) -> None:
+def test_missing_index_is_a_clear_startup_error(index_settings: Settings, tmp_path: Path) -> None:
     env = _env(index_settings, tmp_path)
     env["JAUAP_INDEX_DIR"] = str(tmp_path / "no-index-here")
     done = subprocess.run(

@@ -16,9 +16,8 @@ import uvicorn
 from test_targets_api import TargetService
 
 from api.app import create_app
-from api.settings import ApiSettings
+from config import Settings
 from index.build import build_index
-from index.settings import IndexSettings
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -41,14 +40,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, obje
     tmp = tmp_path_factory.mktemp("targets-browser")
     shutil.copytree(TINY, tmp / "corpus")
     (tmp / "corpus" / "plan.txt").write_text(PLAN, encoding="utf-8")
-    index = IndexSettings(corpus_dir=tmp / "corpus", index_dir=tmp / "index", embedder="hash",
-                          curated_file=tmp / "curated.toml", abstain_below=0.0, _env_file=None)
+    index = Settings.of(corpus_dir=tmp / "corpus", index_dir=tmp / "index", embedder="hash",
+                          curated_file=tmp / "curated.toml", abstain_below=0.0)
     build_index(index)
-    settings = ApiSettings(rate_limit="0", querylog_path=tmp / "q.sqlite3", log_level="WARNING", _env_file=None)
+    settings = index.replace(rate_limit="0", querylog_path=tmp / "q.sqlite3", log_level="WARNING")
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(16)
-    app = create_app(settings, index)
+    app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -62,7 +62,7 @@ def test_a_cached_answer_is_served_and_still_logged(service: QAService) -> None:
 
 def test_bad_questions_are_refused_before_any_search_and_never_logged(service: QAService) -> None:
     log = Rows()
-    limit = service.settings.max_question_chars
+    limit = service.settings.retrieval.max_question_chars
     with pytest.raises(QuestionTooLongError) as too_long:
         ask_question(service, "а" * (limit + 1), channel="web", querylog=log)
     assert (too_long.value.length, too_long.value.limit) == (limit + 1, limit)

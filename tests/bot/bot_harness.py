@@ -13,10 +13,10 @@ from fake_telegram import TOKEN, FakeTelegram
 
 from bot.client import create_bot
 from bot.dispatcher import build_dispatcher
-from bot.settings import BotSettings
+from config import Settings
 
 
-def bot_settings(telegram: FakeTelegram, **overrides: Any) -> BotSettings:
+def bot_settings(telegram: FakeTelegram, **overrides: Any) -> Settings:
     """Settings pointing the bot at the loopback server, with quick retries and no throttling unless asked."""
     values: dict[str, Any] = {
         "bot_token": TOKEN,
@@ -31,7 +31,7 @@ def bot_settings(telegram: FakeTelegram, **overrides: Any) -> BotSettings:
         "viewer_base_url": "https://jauap.example.kz",
     }
     values.update(overrides)
-    return BotSettings(**values)
+    return Settings.of(**values)
 
 
 @asynccontextmanager
@@ -39,7 +39,7 @@ async def polling(
     telegram: FakeTelegram,
     service: Any,
     querylog: Any,
-    settings: BotSettings | None = None,
+    settings: Settings | None = None,
     storage: BaseStorage | None = None,
 ) -> AsyncIterator[tuple[Bot, Dispatcher]]:
     """Run the real dispatcher with long polling against `telegram` for the duration of the block.
@@ -63,16 +63,15 @@ async def polling(
         await dp.storage.close()
 
 
-def webhook_env(monkeypatch: Any, telegram: FakeTelegram, secret: str, path: str, url: str = "") -> None:
-    """Environment of an API process serving the bot in webhook mode against the loopback server."""
-    for name, value in {
-        "JAUAP_BOT_MODE": "webhook",
-        "JAUAP_BOT_TOKEN": TOKEN,
-        "JAUAP_WEBHOOK_SECRET": secret,
-        "JAUAP_WEBHOOK_PATH": path,
-        "JAUAP_WEBHOOK_URL": url,
-        "JAUAP_TELEGRAM_API_BASE": telegram.base,
-        "JAUAP_RETRY_BACKOFF": "0.01",
-        "JAUAP_REDIS_URL": "",
-    }.items():
-        monkeypatch.setenv(name, value)
+def webhook_values(telegram: FakeTelegram, secret: str, path: str, url: str = "") -> dict[str, Any]:
+    """Settings of an API process serving the bot in webhook mode against the loopback server (flat names)."""
+    return {
+        "bot_mode": "webhook",
+        "bot_token": TOKEN,
+        "webhook_secret": secret,
+        "webhook_path": path,
+        "webhook_url": url,
+        "telegram_api_base": telegram.base,
+        "retry_backoff": 0.01,
+        "redis_url": "",
+    }

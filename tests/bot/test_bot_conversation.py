@@ -224,7 +224,7 @@ def test_ten_thousand_character_message_is_answered_politely(telegram, service, 
 
     asyncio.run(scenario())
     first, second = telegram.texts(212)
-    limit = service.settings.max_question_chars
+    limit = service.settings.retrieval.max_question_chars
     assert first == t("too_long", "ru", length=10_000, limit=limit)
     assert "25 000" in second
 
@@ -307,7 +307,7 @@ def test_throttling_limits_a_flooding_user(telegram, service, querylog) -> None:
 def test_abstention_is_polite_with_related_passages_and_1414(telegram, index_settings, querylog) -> None:
     from index.service import build_service
 
-    strict = build_service(index_settings.model_copy(update={"abstain_below": 2.0}))  # nothing is confident enough
+    strict = build_service(index_settings.replace(abstain_below=2.0))  # nothing is confident enough
 
     async def scenario() -> None:
         async with polling(telegram, strict, querylog):

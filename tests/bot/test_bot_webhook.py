@@ -6,13 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bot_harness import webhook_env
+from bot_harness import webhook_values
 from fake_telegram import TOKEN, FakeTelegram, buttons, callback, message
 from fastapi.testclient import TestClient
 
-from api.settings import ApiSettings
 from bot.webhook import SECRET_HEADER
-from index.settings import IndexSettings
+from config import Settings
 from jauap.web import compose, create_app
 
 SECRET = "s3cret-Token_for-tests"
@@ -22,11 +21,14 @@ QUESTION_KK = "«Электрондық үкімет» порталын күн �
 
 @pytest.fixture
 def webhook_app(
-    monkeypatch: pytest.MonkeyPatch, telegram: FakeTelegram, tmp_path: Path, index_settings: IndexSettings
+    telegram: FakeTelegram, tmp_path: Path, index_settings: Settings
 ) -> Iterator[TestClient]:
-    webhook_env(monkeypatch, telegram, SECRET, PATH, f"https://jauap.example.kz{PATH}")
-    settings = ApiSettings(querylog_path=tmp_path / "querylog.sqlite3", rate_limit="0", _env_file=None)
-    composed = compose(settings, index_settings)
+    settings = index_settings.replace(
+        querylog_path=tmp_path / "querylog.sqlite3",
+        rate_limit="0",
+        **webhook_values(telegram, SECRET, PATH, f"https://jauap.example.kz{PATH}"),
+    )
+    composed = compose(settings)
     assert composed.webhook is not None
     with TestClient(composed.app) as client:
         yield client
@@ -81,11 +83,11 @@ def test_webhook_rejects_a_body_that_is_not_an_update(webhook_app: TestClient) -
 
 
 def test_no_webhook_route_in_polling_mode(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, index_settings: IndexSettings
+    tmp_path: Path, index_settings: Settings
 ) -> None:
-    monkeypatch.setenv("JAUAP_BOT_MODE", "polling")
-    monkeypatch.setenv("JAUAP_BOT_TOKEN", TOKEN)
-    settings = ApiSettings(querylog_path=tmp_path / "querylog.sqlite3", rate_limit="0", _env_file=None)
-    with TestClient(create_app(settings, index_settings)) as client:
+    settings = index_settings.replace(
+        querylog_path=tmp_path / "querylog.sqlite3", rate_limit="0", bot_mode="polling", bot_token=TOKEN
+    )
+    with TestClient(create_app(settings)) as client:
         response = client.post("/telegram/webhook", json={"update_id": 1}, headers={SECRET_HEADER: SECRET})
     assert response.status_code in (404, 405)

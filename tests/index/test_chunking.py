@@ -258,6 +258,18 @@ def test_real_programme_section_path_reaches_the_sub_item() -> None:
     assert paths and all(p[0].startswith("«Ақпаратты Қазақстан – 2020»") and len(p) >= 3 for p in paths)
 
 
+def test_cited_section_path_leaves_out_a_first_heading_that_repeats_the_title() -> None:
+    title = "«Ақпаратты Қазақстан – 2020» мемлекеттік бағдарламасы"
+    repeated = Chunk(0, "d", 0, 1, "x", (title, "«АҚПАРАТТЫ ҚАЗАҚСТАН - 2020»  мемлекеттік бағдарламасы", "4. Мақсаты"))
+    assert repeated.section_path == f"{title} › 4. Мақсаты"
+    other = Chunk(0, "d", 0, 1, "x", (title, "«Ақпаратты Қазақстан – 2030»", "4. Мақсаты"))
+    assert other.section_path == " › ".join(other.section)  # a different heading stays
+    assert Chunk(0, "d", 0, 1, "x", (title, title)).section_path == title
+    chunks = chunk_document(DOCUMENTS["corpus/aqparatty-qazaqstan-2020.txt"], SIZE)
+    assert all(c.section_path.count("Ақпаратты Қазақстан") == 1 for c in chunks if len(c.section) > 1)
+    assert any(len(c.section) > 2 and c.section[1] != c.section[0] for c in chunks)  # the stored path is untouched
+
+
 def test_a_unit_longer_than_the_limit_is_cut_at_spaces_with_exact_offsets() -> None:
     sentence = " ".join(["ақпараттандыру"] * 80) + "."
     d = doc(sentence)

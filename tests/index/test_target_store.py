@@ -10,15 +10,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from index.settings import IndexSettings
+from config import Settings
 from index.store import TARGETS
 from index.target_store import TargetBook, book_for, extract_corpus, load_rows, to_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_build_stores_the_rows_beside_the_index(index_settings: IndexSettings, service) -> None:
-    rows = load_rows(index_settings.index_dir)
+def test_build_stores_the_rows_beside_the_index(index_settings: Settings, service) -> None:
+    rows = load_rows(index_settings.retrieval.index_dir)
     assert rows is not None and rows == extract_corpus([service.document(i.id) for i in service.documents()])
     assert book_for(service).rows == rows
     assert book_for(service) is book_for(service)  # built once a service

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from config import Settings
 from index.build import build_index
 from index.evaluate import load_questions
 from index.learned import MODEL_FILE, AnswerModel, ModelMismatchError
 from index.service import build_service
-from index.settings import IndexSettings
 from index.training import choose_threshold, collect, fit, folds_of, without_gold
 
 DATA = Path(__file__).parents[1] / "data"
@@ -23,9 +23,9 @@ QUESTIONS = DATA / "questions.jsonl"
 def fitting(tmp_path_factory):
     """A tiny index without a model, and its questions collected once."""
     tmp = tmp_path_factory.mktemp("train")
-    settings = IndexSettings(
+    settings = Settings.of(
         corpus_dir=DATA / "corpus", index_dir=tmp / "index", embedder="hash", curated_file=tmp / "curated.toml",
-        answer_model=False, _env_file=None,
+        answer_model=False,
     )
     build_index(settings)
     service = build_service(settings)
@@ -50,7 +50,7 @@ def test_a_fitted_model_beside_the_index_answers_and_abstains(fitting) -> None:
     settings, service, items = fitting
     model = fit(service, items, rank=True)
     (service.index.path / "answer-model.json").write_text(model.to_json(), encoding="utf-8")
-    learned = build_service(settings.model_copy(update={"answer_model": True}))
+    learned = build_service(settings.replace(answer_model=True))
     assert learned.model is not None and learned.model.ranker is not None
     answer = learned.ask("Порталды күн сайын қанша азамат пайдаланады?")
     assert answer.citations and 0.0 <= answer.confidence <= 1.0
@@ -66,7 +66,7 @@ def test_a_model_fitted_for_another_index_is_refused_with_the_command_that_fixes
     (service.index.path / MODEL_FILE).write_text(json.dumps(meta), encoding="utf-8")
     try:
         with pytest.raises(ModelMismatchError, match="python -m index train"):
-            build_service(settings.model_copy(update={"answer_model": True}))
+            build_service(settings.replace(answer_model=True))
         # and a corrupt file says how to fit it again
         (service.index.path / MODEL_FILE).write_text("{not json", encoding="utf-8")
         with pytest.raises(Exception, match="python -m index train"):

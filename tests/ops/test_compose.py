@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from jauap.envdoc import CONTAINER_PRESET, settings_by_section
+from jauap.envdoc import COMPOSE_PRESET, FROM_DATA_DIR, IMAGE_PRESET, settings_by_section
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -119,13 +119,19 @@ def test_postgres_and_redis_are_persistent_and_health_checked(config: dict) -> N
 
 
 def test_every_setting_reaches_the_containers(config: dict) -> None:
-    """Each JAUAP_* setting is passed through from .env/the shell, or preset to a container value."""
+    """Each JAUAP_* setting is passed through from .env/the shell, or preset to a container value, or (a path under
+    the data dir) kept out so that a path of the developer's machine in .env cannot reach the container."""
     environment = config["services"]["api"]["environment"]
     for _, rows in settings_by_section():
         for setting in rows:
+            if setting.env in FROM_DATA_DIR:
+                assert setting.env not in environment, f"{setting.env} must stay under JAUAP_DATA_DIR"
+                continue
             assert setting.env in environment, f"{setting.env} missing from x-settings in docker-compose.yml"
-            if setting.env in CONTAINER_PRESET:
+            if setting.env in IMAGE_PRESET | COMPOSE_PRESET:
                 assert environment[setting.env], f"{setting.env} must be preset to a container value"
+    assert environment["JAUAP_DATA_DIR"] == "/data"
+    assert _mounts(config["services"]["api"])["/data/corpus"] == ("corpus", True)
 
 
 def test_env_example_documents_every_setting_with_its_default() -> None:
@@ -144,8 +150,8 @@ def test_dockerfile_is_slim_non_root_and_pins_cpu_torch() -> None:
     assert users and users[-1] not in ("root", "0")
     assert "torch==2.13.0" in dockerfile and "download.pytorch.org/whl/cpu" in dockerfile
     assert "ARG ST_MODEL" in dockerfile
-    # the Redis and PostgreSQL addresses belong to the compose network
-    for preset in CONTAINER_PRESET - {"JAUAP_REDIS_URL", "JAUAP_DATABASE_URL"}:
-        assert re.search(rf"^\s+{preset}=\S+", dockerfile, flags=re.MULTILINE), f"{preset} not preset in the image"
+    # the image sets only the data dir and the address; every path follows from the data dir
+    assert set(re.findall(r"^\s+(JAUAP_\w+)=\S+", dockerfile, flags=re.MULTILINE)) == IMAGE_PRESET
+    assert re.search(r"^COPY corpus ./corpus$", dockerfile, flags=re.MULTILINE) and "WORKDIR /data\n" in dockerfile
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert {".env", ".venv", ".git", "artifacts"} <= set(ignored)

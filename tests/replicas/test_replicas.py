@@ -23,8 +23,8 @@ import httpx
 import pytest
 from engines import Redis, free_port, port_open, start_nginx, wait_for
 
+from config import Settings
 from index.build import build_index
-from index.settings import IndexSettings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bot"))
 from fake_telegram import TOKEN, FakeTelegram, message
@@ -45,18 +45,18 @@ _ips = (f"10.{a}.{b}.{c}" for a, b, c in itertools.product(range(1, 250), range(
 class Cluster:
     lb: str  # nginx
     replicas: list[str]  # each replica directly, for what only one of them must see
-    index: IndexSettings
+    index: Settings
     telegram: FakeTelegram
     redis: Redis
 
 
-def _env(index: IndexSettings, folder: Path, pg_url: str, redis_url: str, telegram: FakeTelegram) -> dict[str, str]:
+def _env(index: Settings, folder: Path, pg_url: str, redis_url: str, telegram: FakeTelegram) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JAUAP_")}
     env.update(
         PYTHONPATH=str(ROOT),
-        JAUAP_CORPUS_DIR=str(index.corpus_dir),
-        JAUAP_INDEX_DIR=str(index.index_dir),
-        JAUAP_CURATED_FILE=str(index.curated_file),
+        JAUAP_CORPUS_DIR=str(index.retrieval.corpus_dir),
+        JAUAP_INDEX_DIR=str(index.retrieval.index_dir),
+        JAUAP_CURATED_FILE=str(index.retrieval.curated_file),
         JAUAP_EMBEDDER="hash",
         JAUAP_ABSTAIN_BELOW="0",
         JAUAP_QUERYLOG_PATH=str(folder / "querylog.sqlite3"),
@@ -80,8 +80,8 @@ def _env(index: IndexSettings, folder: Path, pg_url: str, redis_url: str, telegr
 def cluster(postgres, tmp_path_factory) -> Iterator[Cluster]:
     folder = tmp_path_factory.mktemp("replicas")
     shutil.copytree(CORPUS, folder / "corpus")
-    index = IndexSettings(corpus_dir=folder / "corpus", index_dir=folder / "index", embedder="hash",
-                          curated_file=folder / "curated.toml", abstain_below=0.0, _env_file=None)  # fmt: skip
+    index = Settings.of(corpus_dir=folder / "corpus", index_dir=folder / "index", embedder="hash",
+                          curated_file=folder / "curated.toml", abstain_below=0.0)  # fmt: skip
     build_index(index)
     redis, telegram = Redis(), FakeTelegram().start()
     pg_url = postgres.create_database("replicas")
@@ -235,9 +235,9 @@ def test_a_newly_published_index_switches_both_replicas_with_no_failed_request(c
     for worker in workers:
         worker.start()
     try:
-        (cluster.index.corpus_dir / "ecp.txt").write_text(NEW_DOC, encoding="utf-8")
+        (cluster.index.retrieval.corpus_dir / "ecp.txt").write_text(NEW_DOC, encoding="utf-8")
         build_index(cluster.index)
-        after = Path(os.path.realpath(cluster.index.index_dir)).name
+        after = Path(os.path.realpath(cluster.index.retrieval.index_dir)).name
 
         def switched() -> bool:
             return all(httpx.get(f"{b}/healthz").json()["index_version"] == after for b in cluster.replicas)
@@ -295,7 +295,7 @@ def test_a_wrong_or_unreachable_engine_stops_the_api_at_start_with_a_clear_error
     cluster: Cluster, tmp_path: Path, variable: str, value: str, message: str
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JAUAP_")}
-    env.update(PYTHONPATH=str(ROOT), JAUAP_INDEX_DIR=str(cluster.index.index_dir), JAUAP_EMBEDDER="hash")
+    env.update(PYTHONPATH=str(ROOT), JAUAP_INDEX_DIR=str(cluster.index.retrieval.index_dir), JAUAP_EMBEDDER="hash")
     env[variable] = value
     result = subprocess.run([sys.executable, "-m", "api", "--port", str(free_port())], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=120)  # fmt: skip

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 
 import app.shared
 from api.app import create_app
-from api.settings import ApiSettings
 from app.shared import SharedState, SharedStateError, connect
 
 pytestmark = [pytest.mark.replicas, pytest.mark.redis]
@@ -26,11 +25,11 @@ def two_apps(tmp_path, index_settings, redis_server):
     def make(**overrides) -> list[TestClient]:
         clients = []
         for n in (1, 2):
-            settings = ApiSettings(
+            settings = index_settings.replace(
                 querylog_path=tmp_path / f"q{n}.sqlite3", redis_url=redis_server.url, index_watch_seconds=0,
-                **{"rate_limit": "0", **overrides}, _env_file=None,
+                **{"rate_limit": "0", **overrides},
             )  # fmt: skip
-            client = TestClient(create_app(settings, index_settings))
+            client = TestClient(create_app(settings))
             client.__enter__()
             clients.append(client)
         made.extend(clients)
@@ -86,8 +85,8 @@ def test_an_unreachable_or_wrong_redis_url_fails_at_start(tmp_path, index_settin
         connect("redis://127.0.0.1:1/0")
     with pytest.raises(SharedStateError, match="not a Redis URL"):
         connect("http://example")
-    settings = ApiSettings(querylog_path=tmp_path / "q.sqlite3", redis_url="redis://127.0.0.1:1/0", _env_file=None)
-    with pytest.raises(SharedStateError), TestClient(create_app(settings, index_settings)):
+    settings = index_settings.replace(querylog_path=tmp_path / "q.sqlite3", redis_url="redis://127.0.0.1:1/0")
+    with pytest.raises(SharedStateError), TestClient(create_app(settings)):
         pass
 
 
