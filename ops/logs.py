@@ -9,7 +9,7 @@ from typing import IO, Any
 
 from pythonjsonlogger.json import JsonFormatter
 
-from ops.redact import redact
+from ops.redact import redact, storable
 
 # Set by the API middleware / bot middleware for the duration of one request or update.
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -27,11 +27,11 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
     except Exception:  # a malformed call: leave it for logging's own error reporting, but still redact the template
         record.msg = redact(str(record.msg))
         return record
-    record.msg = redact(message)
+    record.msg = storable(redact(message))  # a lone surrogate would make the stream drop the whole line
     record.args = None
     for key, value in record.__dict__.items():
         if key not in _STANDARD_ATTRS and isinstance(value, str):
-            record.__dict__[key] = redact(value)
+            record.__dict__[key] = storable(redact(value))
     # Formatters reuse a cached `exc_text`: render the traceback once, redacted, so no handler renders it raw.
     if record.exc_info and not record.exc_text:
         record.exc_text = _PLAIN.formatException(record.exc_info)

@@ -58,3 +58,13 @@ def redact(text: str) -> str:
     text = _IIN_GROUPED.sub(_iin_grouped, text)
     text = _PHONE_KZ.sub(PHONE_PLACEHOLDER, text)
     return _PHONE_INTL.sub(_intl, text)
+
+
+# What no store or log stream can take: NUL (PostgreSQL text refuses it), other C0 controls but tab and line breaks,
+# and lone surrogates (JSON can carry "\ud800"; UTF-8 cannot encode it, so SQLite and a log stream fail on it).
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """`text` with the characters no database or log stream can hold replaced by U+FFFD (the rest unchanged)."""
+    return _UNSTORABLE.sub("\ufffd", text) if text else text
