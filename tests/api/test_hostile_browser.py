@@ -1,0 +1,169 @@
+"""Markup and script inside an indexed document (its text, its catalogue title and its file name) render as text in
+the widget on another site, the search page and the viewer, in a real headless Chromium: no element is injected,
+no script runs."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import uvicorn
+from test_browser import (  # the Chromium fixtures and helpers of the widget tests
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Servers,
+    _hostile_server,
+    _listening_socket,
+    ask,
+    open_widget,
+    playwright_api,
+)
+
+from api.app import create_app
+from api.settings import ApiSettings
+from index.build import build_index
+from index.settings import IndexSettings
+
+pytestmark = pytest.mark.browser
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
+PAYLOADS = [
+    "<img src=x onerror=window.__xss=1>",
+    "<script>window.__xss=2</script>",
+    '"><svg onload=window.__xss=3>',
+    "<a href=javascript:window.__xss=4>сілтеме</a>",
+    "<style>*{display:none!important}</style>",
+    "{{7*7}} ${7*7} %BASE%",
+]
+DOC_NAME = "<img src=x onerror=window.__xss=5>.txt"
+TITLE = "<b onmouseover=window.__xss=6>Зиянды</b> \u202eтақырып"
+DOC_TEXT = (
+    "Теледидар хабарларының тізімі\n\n"
+    f"Теледидар арнасында 4242 хабар көрсетілді {PAYLOADS[0]} {PAYLOADS[1]}.\n"
+    f"Теледидар хабарларының саны {PAYLOADS[2]} {PAYLOADS[3]} артты.\n"
+    f"Теледидар {PAYLOADS[4]} {PAYLOADS[5]} \u202eжыл сайын\u202c \u200bжаңарады.\n"
+)
+QUESTION = "Теледидар арнасында қанша хабар көрсетілді?"
+
+
+@pytest.fixture(scope="module")
+def hostile_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    tmp = tmp_path_factory.mktemp("hostile-docs")
+    corpus = tmp / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / DOC_NAME).write_text(DOC_TEXT, encoding="utf-8")
+    catalog = (corpus / "catalog.toml").read_text(encoding="utf-8")
+    (corpus / "catalog.toml").write_text(catalog + f'\n["{DOC_NAME}"]\ntitle_kk = "{TITLE}"\n', encoding="utf-8")
+    index_settings = IndexSettings(
+        corpus_dir=corpus, index_dir=tmp / "index", embedder="hash", curated_file=tmp / "curated.toml",
+        abstain_below=0.0, _env_file=None,
+    )  # fmt: skip
+    build_index(index_settings)
+    api_sock = _listening_socket()
+    api = f"http://127.0.0.1:{api_sock.getsockname()[1]}"
+    hostile = _hostile_server(api)
+    host = f"http://127.0.0.1:{hostile.server_address[1]}"
+    settings = ApiSettings(
+        rate_limit="0", cors_origins=host, querylog_path=tmp / "q.sqlite3", log_level="WARNING", _env_file=None
+    )
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, index_settings), log_level="warning"))
+    threads = [
+        threading.Thread(target=server.run, kwargs={"sockets": [api_sock]}, daemon=True),
+        threading.Thread(target=hostile.serve_forever, daemon=True),
+    ]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert time.monotonic() < deadline and threads[0].is_alive(), "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield Servers(api=api, host=host)
+    finally:
+        server.should_exit = True
+        hostile.shutdown()
+        threads[0].join(timeout=10)
+        hostile.server_close()
+        api_sock.close()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)")
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def tab(chromium: object) -> Iterator[object]:
+    context = chromium.new_context(viewport={"width": 1280, "height": 820}, locale="kk-KZ")
+    p = context.new_page()
+    p.set_default_timeout(20_000)
+    dialogs: list[str] = []
+    p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    yield p
+    context.close()
+    assert not dialogs
+
+
+def _inert(page: object, scope: str) -> None:
+    """Nothing of the payloads became an element, and none of their scripts ran."""
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    tags = ("img", "svg", "script:not([src])", "style", "a[href^=javascript]")
+    injected = ", ".join(f"{scope} {tag}" for tag in tags)
+    counts = page.evaluate(
+        """(sel) => {
+            const hosts = [...document.querySelectorAll('*')].map(e => e.shadowRoot).filter(Boolean);
+            const payload = (e) => /xss|display:none!important/.test(e.outerHTML);
+            return [document, ...hosts].map(r => [...r.querySelectorAll(sel)].filter(payload).length)
+        }""",
+        injected,
+    )
+    assert sum(counts) == 0, counts
+
+
+def test_widget_on_another_site_shows_document_markup_as_text(tab: object, hostile_servers: Servers) -> None:
+    tab.goto(hostile_servers.host)
+    open_widget(tab)
+    answer = ask(tab, QUESTION)
+    shown = answer.inner_text()
+    assert "4242" in shown and "<img src=x onerror=window.__xss=1>" in shown
+    assert "<b onmouseover=window.__xss=6>Зиянды</b>" in answer.locator("ol.sources").inner_text()
+    _inert(tab, "*")
+
+
+def test_search_page_shows_document_markup_as_text(tab: object, hostile_servers: Servers) -> None:
+    tab.goto(f"{hostile_servers.api}/")
+    box = tab.locator("#q")
+    box.fill("теледидар хабарларының <script>window.__xss=7</script>")
+    box.press("Enter")
+    tab.locator("li.result").first.wait_for()
+    results = tab.locator("#results").inner_text()
+    assert "<script>window.__xss=2</script>" in results and "{{7*7}} ${7*7} %BASE%" in results
+    options = tab.locator("#doc option").all_inner_texts()
+    assert any("<b onmouseover=window.__xss=6>Зиянды</b>" in o for o in options)
+    _inert(tab, "*")
+
+
+def test_viewer_shows_document_markup_and_a_hostile_name_as_text(tab: object, hostile_servers: Servers) -> None:
+    start = DOC_TEXT.index("Теледидар арнасында")
+    end = DOC_TEXT.index("\n", start)
+    tab.goto(f"{hostile_servers.api}/view/{quote(DOC_NAME, safe='')}?start={start}&end={end}")
+    passage = tab.locator("mark#passage")
+    passage.wait_for()
+    assert passage.text_content() == DOC_TEXT[start:end]
+    assert "<b onmouseover=window.__xss=6>Зиянды</b>" in tab.locator("h1").inner_text()
+    assert "<style>*{display:none!important}</style>" in tab.locator("body").inner_text()
+    _inert(tab, "*")
+    # offsets from the address bar are numbers or nothing: a script there is not run either
+    tab.goto(f"{hostile_servers.api}/view/{quote(DOC_NAME, safe='')}?start=<script>&end=javascript:alert(1)")
+    tab.locator("h1").wait_for()
+    _inert(tab, "*")
