@@ -17,6 +17,7 @@ from index.errors import (
     UnknownDocumentError,
 )
 from ops.logs import request_id_var
+from ops.redact import redact, storable
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,8 @@ def status_for(exc: JauapError) -> int:
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, JauapError)
-    return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
+    # a message may quote the request ("Unknown document: '880101300123'"): no personal data on an error page
+    return JSONResponse({"detail": storable(redact(str(exc)))}, status_code=status_for(exc))
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

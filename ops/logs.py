@@ -37,6 +37,9 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
         record.exc_text = _PLAIN.formatException(record.exc_info)
     if record.exc_text:
         record.exc_text = redact(record.exc_text)
+    # the exception object itself still quotes the raw text (`ValueError("… 880101300123")`): a handler we do not own
+    # (an error tracker) would read it, so only the redacted rendering stays; formatters print `exc_text` as before
+    record.exc_info = None
     if record.stack_info:
         record.stack_info = redact(record.stack_info)
     return record
