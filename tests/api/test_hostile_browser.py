@@ -8,6 +8,8 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
@@ -51,8 +53,39 @@ DOC_TEXT = (
 QUESTION = "Теледидар арнасында қанша хабар көрсетілді?"
 
 
+STRICT_HOST = """<!doctype html><html><head><meta charset="utf-8"><title>Strict host</title></head>
+<body><p>Host page with a strict policy.</p><script src="{api}/widget.js" data-lang="kk" defer></script></body></html>
+"""
+
+
+def _strict_host(api: str) -> ThreadingHTTPServer:
+    """A government site with a strict CSP: scripts and requests to the API only, no inline styles or scripts."""
+    page = STRICT_HOST.replace("{api}", api).encode()
+    policy = f"default-src 'none'; script-src {api}; connect-src {api}; style-src 'self'; img-src 'self'"
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Security-Policy", policy)
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+
+
+
+@dataclass
+class HostileServers(Servers):
+    strict_host: str  # a third origin: a host page with a strict Content-Security-Policy
+
+
 @pytest.fixture(scope="module")
-def hostile_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+def hostile_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileServers]:
     tmp = tmp_path_factory.mktemp("hostile-docs")
     corpus = tmp / "corpus"
     shutil.copytree(CORPUS, corpus)
@@ -66,15 +99,18 @@ def hostile_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
     build_index(index_settings)
     api_sock = _listening_socket()
     api = f"http://127.0.0.1:{api_sock.getsockname()[1]}"
-    hostile = _hostile_server(api)
+    hostile, strict = _hostile_server(api), _strict_host(api)
     host = f"http://127.0.0.1:{hostile.server_address[1]}"
+    strict_host = f"http://127.0.0.1:{strict.server_address[1]}"
     settings = ApiSettings(
-        rate_limit="0", cors_origins=host, querylog_path=tmp / "q.sqlite3", log_level="WARNING", _env_file=None
-    )
+        rate_limit="0", cors_origins=f"{host},{strict_host}", querylog_path=tmp / "q.sqlite3", log_level="WARNING",
+        _env_file=None,
+    )  # fmt: skip
     server = uvicorn.Server(uvicorn.Config(create_app(settings, index_settings), log_level="warning"))
     threads = [
         threading.Thread(target=server.run, kwargs={"sockets": [api_sock]}, daemon=True),
         threading.Thread(target=hostile.serve_forever, daemon=True),
+        threading.Thread(target=strict.serve_forever, daemon=True),
     ]
     for t in threads:
         t.start()
@@ -83,12 +119,13 @@ def hostile_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
         assert time.monotonic() < deadline and threads[0].is_alive(), "uvicorn did not start"
         time.sleep(0.05)
     try:
-        yield Servers(api=api, host=host)
+        yield HostileServers(api=api, host=host, strict_host=strict_host)
     finally:
         server.should_exit = True
-        hostile.shutdown()
+        for other in (hostile, strict):
+            other.shutdown()
+            other.server_close()
         threads[0].join(timeout=10)
-        hostile.server_close()
         api_sock.close()
 
 
@@ -167,3 +204,20 @@ def test_viewer_shows_document_markup_and_a_hostile_name_as_text(tab: object, ho
     tab.goto(f"{hostile_servers.api}/view/{quote(DOC_NAME, safe='')}?start=<script>&end=javascript:alert(1)")
     tab.locator("h1").wait_for()
     _inert(tab, "*")
+
+
+def test_widget_works_on_a_host_page_with_a_strict_csp(tab: object, hostile_servers: HostileServers) -> None:
+    """The widget needs no 'unsafe-inline' from its host: its styles live in its Shadow DOM's constructed sheets."""
+    tab.add_init_script(
+        "window.__violations = []; document.addEventListener('securitypolicyviolation',"
+        " e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    tab.goto(hostile_servers.strict_host)
+    bubble = tab.locator("jauap-widget .bubble")
+    bubble.wait_for()
+    box = bubble.bounding_box()
+    assert box and box["width"] >= 50 and box["height"] >= 50  # styled, so its sheet was applied
+    open_widget(tab)
+    answer = ask(tab, QUESTION)
+    assert "4242" in answer.inner_text()
+    assert tab.evaluate("window.__violations") == []
