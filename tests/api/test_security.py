@@ -77,6 +77,8 @@ def test_tokens_are_compared_in_constant_time(client: TestClient, monkeypatch: p
     assert calls == [(b"s3creT", b"s3cret"), (b"s3cret", b"s3cret")]
     hook.settings = BotSettings(bot_token="1:x", webhook_secret="", _env_file=None)
     assert not hook.secret_ok("")  # no secret configured: nothing is accepted
+    with pytest.raises(ValueError, match="needs JAUAP_WEBHOOK_SECRET"):  # and webhook mode does not start
+        BotSettings(bot_token="1:x", bot_mode="webhook", webhook_secret="", _env_file=None)
 
 
 @pytest.fixture
