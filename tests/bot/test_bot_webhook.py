@@ -80,6 +80,20 @@ def test_webhook_rejects_a_body_that_is_not_an_update(webhook_app: TestClient) -
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 30_000 + b"]" * 30_000,  # deeper than the JSON parser recurses
+        b'{"update_id": 1, "message": ' * 5_000 + b"1" + b"}" * 5_000,
+        b'{"update_id": 1, "message": {"text": "\xff\xfe"}}',  # invalid UTF-8
+        b'{"update_id": 1e999}',
+    ],
+)
+def test_a_hostile_body_with_the_right_secret_is_a_4xx(webhook_app: TestClient, body: bytes) -> None:
+    response = webhook_app.post(PATH, content=body, headers={SECRET_HEADER: SECRET})
+    assert response.status_code == 400
+
+
 def test_no_webhook_route_in_polling_mode(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, index_settings: IndexSettings
 ) -> None:
