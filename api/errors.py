@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.middleware import API_CSP
 from index.errors import (
     BadQuestionError,
     IndexCorruptError,
@@ -54,9 +55,19 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    # Starlette answers this from its outermost middleware, after ours has finished: the request id comes back from
+    # the scope (for the log line and the reply), and the headers every response carries are set here.
+    request_id = getattr(request.state, "request_id", None) or request_id_var.get()
+    token = request_id_var.set(request_id)
+    try:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    finally:
+        request_id_var.reset(token)
+    headers = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": API_CSP.decode()}
+    if request_id != "-":
+        headers["X-Request-ID"] = request_id
     return JSONResponse(
-        {"detail": "Internal error; it has been logged.", "request_id": request_id_var.get()}, status_code=500
+        {"detail": "Internal error; it has been logged.", "request_id": request_id}, status_code=500, headers=headers
     )
 
 

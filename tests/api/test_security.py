@@ -141,6 +141,10 @@ def test_secrets_never_reach_the_logs(make_client) -> None:
     assert "adm-T0KEN-never-logged" not in repr(ApiSettings(admin_token="adm-T0KEN-never-logged", _env_file=None))
 
 
+def _boom() -> None:
+    raise RuntimeError("secret detail of an unexpected error")
+
+
 def test_every_response_carries_the_security_headers(client: TestClient) -> None:
     for response in (
         client.get("/documents"),
@@ -152,6 +156,12 @@ def test_every_response_carries_the_security_headers(client: TestClient) -> None
     ):
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["content-security-policy"] == API_CSP.decode()
+    client.app.add_api_route("/boom", _boom)
+    crashed = TestClient(client.app, raise_server_exceptions=False).get("/boom", headers={"X-Request-ID": "req-1"})
+    assert crashed.status_code == 500 and "secret" not in crashed.text  # a generic page, nothing of the error
+    assert crashed.headers["x-content-type-options"] == "nosniff" and crashed.headers["x-request-id"] == "req-1"
+    assert crashed.headers["content-security-policy"] == API_CSP.decode()
+    assert crashed.json()["request_id"] == "req-1"  # the id a user quotes to support finds the logged traceback
     page = client.get("/")
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert "frame-ancestors 'self'" in page.headers["content-security-policy"]
