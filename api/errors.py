@@ -40,8 +40,10 @@ def status_for(exc: JauapError) -> int:
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, JauapError)
-    # a message may quote the request ("Unknown document: '880101300123'"): no personal data on an error page
-    return JSONResponse({"detail": storable(redact(str(exc)))}, status_code=status_for(exc))
+    # a message may quote the request ("Unknown document: '880101300123'"): no personal data on an error page;
+    # the id is redacted before it is quoted, as repr's escapes ("\x00880…") would hide a number from the patterns
+    detail = f"Unknown document: {redact(exc.doc)!r}" if isinstance(exc, UnknownDocumentError) else str(exc)
+    return JSONResponse({"detail": storable(redact(detail))}, status_code=status_for(exc))
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

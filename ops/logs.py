@@ -22,6 +22,12 @@ _PLAIN = logging.Formatter()
 
 def redact_record(record: logging.LogRecord) -> logging.LogRecord:
     """Render the message with its args, redact it, and redact string extras (in place; idempotent)."""
+    # string arguments first: `%r` escapes what sits next to a number ("\u202e+7 701…" becomes "\\u202e+7…", and
+    # the escape's letter would shield the number from the patterns)
+    if isinstance(record.args, tuple):
+        record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+    elif isinstance(record.args, dict):
+        record.args = {k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
     try:
         message = record.getMessage()
     except Exception:  # a malformed call: leave it for logging's own error reporting, but still redact the template

@@ -5,12 +5,14 @@ and the bot keeps answering."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from html.parser import HTMLParser
 
 from bot_harness import polling
 from fake_telegram import message
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from personal_data import leaks, sentences
 
 from bot.formatting import MESSAGE_LIMIT, render_answer, render_passage, tg_len
 from index.models import Answer, Citation, Span
@@ -116,3 +118,27 @@ def test_hostile_messages_each_get_a_valid_reply_and_the_bot_keeps_answering(tel
     logged = [row.question for row in querylog.questions()]
     # every answered question is logged (NUL and the lone surrogate replaced): none lost its batch
     assert len(logged) == 4 and "1414 \ufffd нөмірі не?" in logged and "1414 \ufffd нөмірі\ufffd" in logged
+
+
+@settings(max_examples=4, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(cases=st.lists(sentences(), min_size=3, max_size=3))
+def test_generated_personal_data_never_reaches_the_bots_logs_or_query_log(
+    telegram, service, querylog, caplog, cases: list[tuple[str, list[str]]]
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    caplog.clear()
+    start = len(telegram.calls_of("sendMessage"))
+
+    async def scenario() -> None:
+        async with polling(telegram, service, querylog):
+            for i, (text, _) in enumerate(cases, start=1):
+                telegram.push(message(text, user_id=800 + i))
+                await telegram.until("sendMessage", start + i)
+
+    asyncio.run(scenario())
+    querylog.flush()
+    stored = "\n".join(f"{row.question}" for row in querylog.questions())
+    logged = caplog.text + "\n".join(r.getMessage() for r in caplog.records)
+    assert "update" in logged  # the updates were logged, so the check is meaningful
+    for _, secrets in cases:
+        assert not leaks(logged, secrets) and not leaks(stored, secrets), secrets
