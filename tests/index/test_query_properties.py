@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from index.errors import BadQuestionError
 from index.query import analyse_question, clean_question
 from index.service import QAService
-from index.text import WORD, fold, repair_words, word_spans
+from index.text import WORD, clean, fold, repair_words, word_spans, words
 from index.vocabulary import Vocabulary
 
 # What people and attackers paste: Kazakh/Russian/Latin letters, digits, markup, entities, zero-width and bidi
@@ -128,3 +128,12 @@ def test_regressions_found_by_these_properties() -> None:
     assert clean_question("&amp;lt;b&amp;gt;қызмет", LIMIT) == "қызмет"
     assert fold("oс") == fold("ос") == fold(fold("oс"))  # Latin o + Cyrillic с
     assert fold("Қазақстанİ") == fold(fold("Қазақстанİ"))
+
+
+@PROPS
+@given(hostile_text)
+def test_document_cleaning_never_raises_and_is_idempotent(text: str) -> None:
+    """`clean()` is what the embedder reads of a passage; `words()` the BM25 side: both total and stable."""
+    cleaned = clean(text)
+    assert clean(cleaned) == cleaned
+    assert all(WORD.fullmatch(w) for w in words(text))
