@@ -32,3 +32,9 @@ def test_a_clean_report_passes_and_missing_advisory_data_is_said(tmp_path: Path,
     status, out = judge(tmp_path, deps, capsys)
     assert status == 0
     assert "1 of 2 installed packages audited, 0 unexplained findings" in out and "AUDIT INCOMPLETE: 1" in out
+
+
+def test_no_report_is_said_not_hidden(tmp_path: Path, capsys) -> None:
+    main = runpy.run_path(str(AUDIT))["main"]
+    assert main(str(tmp_path / "missing.json")) == 0
+    assert "AUDIT NOT RUN" in capsys.readouterr().out
