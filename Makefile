@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 QUESTION ?= «Электрондық үкімет» порталын күн сайын қанша азамат пайдаланады?
 
-.PHONY: install index demo api test lint bench
+.PHONY: install index demo api test lint bench audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,3 +31,10 @@ lint:
 
 bench:
 	$(BIN)/python -m index bench --rebuild
+
+# known vulnerabilities in the installed dependencies (PyPI advisory data); .ci/audit-ignore.txt lists accepted ones
+audit:
+	mkdir -p artifacts && rm -f artifacts/pip-audit.json
+	-timeout 600 $(BIN)/pip-audit --local --skip-editable --progress-spinner off --format json \
+	  --output artifacts/pip-audit.json
+	$(BIN)/python .ci/audit.py artifacts/pip-audit.json

@@ -35,18 +35,22 @@ def main(argv: list[str] | None = None) -> int:
     if not settings.retrieval.embed_threads:  # the workers share the cores instead of each taking them all
         os.environ["JAUAP_EMBED_THREADS"] = str(max(1, settings.retrieval.serving_threads // args.workers))
     uvicorn.run(
-        "jauap.web:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_config=None,  # our JSON, redacting root handler (set up above) gets uvicorn's records too
-        access_log=False,  # RequestContextMiddleware logs each request (path only, with the request id)
-        proxy_headers=True,
-        forwarded_allow_ips=settings.api.trusted_proxies,
-        server_header=False,
-    )
+        "jauap.web:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+        **server_options(settings),
+    )  # fmt: skip
     return 0
+
+
+def server_options(settings: Settings) -> dict[str, object]:
+    """uvicorn's options for every deployment (tests/api/test_security.py serves with the same ones)."""
+    return {
+        "log_config": None,  # our JSON, redacting root handler (set up above) gets uvicorn's records too
+        "access_log": False,  # RequestContextMiddleware logs each request (path only, with the request id)
+        # the client address (rate limits) is X-Forwarded-For only when the peer is a trusted proxy
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.api.trusted_proxies,
+        "server_header": False,
+    }
 
 
 def _check_engines(settings: Settings) -> str | None:

@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import pages
 from api.errors import install_error_handlers
 from api.metrics import ApiMetrics
-from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from api.middleware import BodyLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from api.ratelimit import RedisLimiter, SlidingWindowLimiter, parse_rate
 from api.routes import admin, ask, documents, feedback, health, search, targets
 from app.live import LiveIndex, pin_file_digest
@@ -122,6 +122,7 @@ def create_app(settings: Settings | None = None, *, path_limits: dict[str, int] 
             expose_headers=["Retry-After", "X-Request-ID", "X-Jauap-Index-Version"],
             max_age=600,
         )
+    app.add_middleware(SecurityHeadersMiddleware)  # outside the body limit and CORS: their own replies get them too
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     return app
 

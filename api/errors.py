@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.middleware import API_CSP
 from index.errors import (
     BadQuestionError,
     IndexCorruptError,
@@ -17,6 +18,7 @@ from index.errors import (
     UnknownDocumentError,
 )
 from ops.logs import request_id_var
+from ops.redact import redact, storable
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +40,10 @@ def status_for(exc: JauapError) -> int:
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, JauapError)
-    return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
+    # a message may quote the request ("Unknown document: '880101300123'"): no personal data on an error page;
+    # the id is redacted before it is quoted, as repr's escapes ("\x00880…") would hide a number from the patterns
+    detail = f"Unknown document: {redact(exc.doc)!r}" if isinstance(exc, UnknownDocumentError) else str(exc)
+    return JSONResponse({"detail": storable(redact(detail))}, status_code=status_for(exc))
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -52,9 +57,19 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    # Starlette answers this from its outermost middleware, after ours has finished: the request id comes back from
+    # the scope (for the log line and the reply), and the headers every response carries are set here.
+    request_id = getattr(request.state, "request_id", None) or request_id_var.get()
+    token = request_id_var.set(request_id)
+    try:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    finally:
+        request_id_var.reset(token)
+    headers = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": API_CSP.decode()}
+    if request_id != "-":
+        headers["X-Request-ID"] = request_id
     return JSONResponse(
-        {"detail": "Internal error; it has been logged.", "request_id": request_id_var.get()}, status_code=500
+        {"detail": "Internal error; it has been logged.", "request_id": request_id}, status_code=500, headers=headers
     )
 
 

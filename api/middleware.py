@@ -1,4 +1,5 @@
-"""ASGI middleware: request id + access log + metrics around every request, and a request body size limit."""
+"""ASGI middleware: request id + access log + metrics around every request, a request body size limit, and the
+security headers every response carries."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.metrics import ApiMetrics
 from ops.logs import request_id_var
+from ops.redact import redact
 
 logger = logging.getLogger("api.access")
 
@@ -42,6 +44,7 @@ class RequestContextMiddleware:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _CLIENT_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        scope.setdefault("state", {})["request_id"] = request_id  # for the 500 handler, which runs after our reset
         status = 500
         started = time.perf_counter()
 
@@ -67,7 +70,7 @@ class RequestContextMiddleware:
             logger.info(
                 "%s %s %d %.1fms",
                 scope["method"],
-                scope["path"],
+                redact(scope["path"]),  # alone: in the line, the status after it would shield a grouped IIN
                 status,
                 elapsed * 1000,
                 extra={"status": status, "duration_ms": round(elapsed * 1000, 1)},
@@ -132,3 +135,35 @@ async def _reply(send: Send, status: int, detail: str) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+# JSON, CSV and plain-text answers are data, never a document to render: a browser tricked into opening one as a
+# page runs nothing and cannot be framed. HTML pages set their own policy (api/pages.py); /docs loads Swagger UI.
+API_CSP = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+_OWN_POLICY = (b"text/html",)
+
+
+class SecurityHeadersMiddleware:
+    """`X-Content-Type-Options: nosniff` on every response; a deny-all CSP on every response that is not HTML."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                kind = dict((n.lower(), v) for n, v in headers).get(b"content-type", b"")
+                if b"x-content-type-options" not in names:
+                    headers.append((b"x-content-type-options", b"nosniff"))
+                if b"content-security-policy" not in names and not kind.startswith(_OWN_POLICY):
+                    headers.append((b"content-security-policy", API_CSP))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -88,7 +88,7 @@ class WebhookBot:
             return JSONResponse({"detail": "Wrong or missing secret token."}, status_code=401)
         try:
             payload = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested deeper than the parser recurses
             return JSONResponse({"detail": "The body is not JSON."}, status_code=400)
         bot, dp = await self.ensure()
         try:

@@ -40,6 +40,7 @@ class BadQuestionError(JauapError, ValueError):
 class UnknownDocumentError(JauapError, KeyError):
     def __init__(self, doc: str) -> None:
         super().__init__(f"Unknown document: {doc!r}")
+        self.doc = doc
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0])

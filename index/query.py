@@ -42,16 +42,26 @@ class Query:
     synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (acronym key, long-form keys) the question touches
 
 
+def _strip_markup(text: str) -> str:
+    """Entities decoded and tags removed until none is left: cleaning the cleaned text again changes nothing, and
+    an escaped tag (`&lt;script&gt;`, `&amp;lt;b&amp;gt;`) cannot come back as markup. Each pass shortens the text,
+    so the loops end."""
+    while (decoded := html.unescape(text)) != text:
+        text = decoded
+    while (stripped := _TAG.sub(" ", text)) != text:
+        text = stripped
+    return text
+
+
 def clean_question(question: object, max_chars: int) -> str:
     if not isinstance(question, str):
         raise BadQuestionError("The question must be text.")
     if len(question) > max_chars * 4:
         raise BadQuestionError(f"The question is too long: at most {max_chars} characters.")
-    text = unicodedata.normalize("NFC", question)
-    text = html.unescape(_TAG.sub(" ", text))
+    text = _strip_markup(unicodedata.normalize("NFC", question))
     text = _CONTROL.sub(" ", text)
     text = _PERSONAL_NUMBER.sub(" ", text)  # an IIN or a phone number never helps finding a passage
-    text = repair_words(text)  # "үкiмет" with a Latin i → "үкімет"
+    text = unicodedata.normalize("NFC", repair_words(text))  # "үкiмет" with a Latin i → "үкімет"
     text = " ".join(text.split())
     if not any(ch.isalnum() for ch in text):
         raise BadQuestionError("The question is empty.")

@@ -89,7 +89,9 @@ def fold(word: str) -> str:
     w = lower(repair_homoglyphs(unicodedata.normalize("NFC", word)))
     if not CYRILLIC.search(w):  # Kazakh Latin (2021 or informal): its Cyrillic spelling, then the same folding
         w = latin_to_cyrillic(w)
-    w = w.translate(_CYR_FOLD)
+    # look-alikes left beside Cyrillic (a word of look-alikes only, "oс"; "İ" lowered to a Latin "i") go Cyrillic,
+    # so that a key folded again stays the same
+    w = w.translate(_LAT_TO_CYR).translate(_CYR_FOLD)
     return _DOUBLES.sub(r"\1", w)
 
 

@@ -9,7 +9,7 @@ from typing import IO, Any
 
 from pythonjsonlogger.json import JsonFormatter
 
-from ops.redact import redact
+from ops.redact import redact, storable
 
 # Set by the API middleware / bot middleware for the duration of one request or update.
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -22,21 +22,30 @@ _PLAIN = logging.Formatter()
 
 def redact_record(record: logging.LogRecord) -> logging.LogRecord:
     """Render the message with its args, redact it, and redact string extras (in place; idempotent)."""
+    # string arguments first: `%r` escapes what sits next to a number ("\u202e+7 701…" becomes "\\u202e+7…", and
+    # the escape's letter would shield the number from the patterns)
+    if isinstance(record.args, tuple):
+        record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+    elif isinstance(record.args, dict):
+        record.args = {k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
     try:
         message = record.getMessage()
     except Exception:  # a malformed call: leave it for logging's own error reporting, but still redact the template
         record.msg = redact(str(record.msg))
         return record
-    record.msg = redact(message)
+    record.msg = storable(redact(message))  # a lone surrogate would make the stream drop the whole line
     record.args = None
     for key, value in record.__dict__.items():
         if key not in _STANDARD_ATTRS and isinstance(value, str):
-            record.__dict__[key] = redact(value)
+            record.__dict__[key] = storable(redact(value))
     # Formatters reuse a cached `exc_text`: render the traceback once, redacted, so no handler renders it raw.
     if record.exc_info and not record.exc_text:
         record.exc_text = _PLAIN.formatException(record.exc_info)
     if record.exc_text:
         record.exc_text = redact(record.exc_text)
+    # the exception object itself still quotes the raw text (`ValueError("… 880101300123")`): a handler we do not own
+    # (an error tracker) would read it, so only the redacted rendering stays; formatters print `exc_text` as before
+    record.exc_info = None
     if record.stack_info:
         record.stack_info = redact(record.stack_info)
     return record

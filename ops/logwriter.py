@@ -88,12 +88,25 @@ class LogWriter:
                 return
         except Exception as exc:
             if not _is_outage(exc):
-                logger.exception("query log write failed; %d rows dropped", len(rows))
+                self._write_each(rows)
                 return
             self.degraded = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0][:200]
             logger.error("query log database unavailable, spooling rows locally: %s", self.degraded)
         self.spool.append(rows)
         self.spooled_rows += len(rows)
+
+    def _write_each(self, rows: list[Row]) -> None:
+        """A batch the database refused (not an outage): deliver its rows one by one, so that one row nothing can
+        store loses only itself, not every question that shared its batch."""
+        dropped = 0
+        for row in rows:
+            try:
+                self._deliver([row])
+            except Exception:
+                dropped += 1
+                logger.exception("query log row refused; dropped (table %s)", row[0])
+        if dropped:
+            logger.error("query log write failed; %d of %d rows dropped", dropped, len(rows))
 
     def _retry(self) -> None:
         """Deliver the spool (ours and any a dead writer left); the database is back when that succeeds.

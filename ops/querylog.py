@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from ops import db
 from ops.logwriter import LogWriter
-from ops.redact import redact
+from ops.redact import redact, storable
 from ops.spool import Spool
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class QueryLog:
                 "answer_id": answer_id,
                 "created_at": _now(),
                 "channel": channel,
-                "question": redact(question),
+                "question": storable(redact(question)),
                 "lang": lang,
                 "abstained": int(abstained),
                 "confidence": float(confidence),
@@ -122,7 +122,7 @@ class QueryLog:
         if rating not in (1, -1):
             raise ValueError("rating must be 1 or -1")
         now = _now()
-        reason = redact(reason) if reason else None
+        reason = storable(redact(reason)) if reason else None
         values = {"answer_id": answer_id, "rating": rating, "reason": reason, "channel": channel}
         self._submit("feedback", {**values, "created_at": now, "updated_at": now})
 

@@ -1,4 +1,4 @@
-"""Redaction of personal data (IIN, phone numbers, e-mails) before anything is logged or stored.
+"""Redaction of personal data (IIN, phone numbers, e-mails, payment card numbers) before anything is logged or stored.
 
 Patterns are deliberately conservative about ordinary numbers: questions quote years ("2020"), statistics
 ("1 017 486", "15 584 676") and short service numbers ("1414", "112"), which must survive untouched, while a
@@ -8,10 +8,12 @@ Patterns are deliberately conservative about ordinary numbers: questions quote y
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 IIN_PLACEHOLDER = "[IIN]"
 PHONE_PLACEHOLDER = "[PHONE]"
 EMAIL_PLACEHOLDER = "[EMAIL]"
+CARD_PLACEHOLDER = "[CARD]"
 
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 
@@ -38,6 +40,25 @@ _PHONE_KZ = re.compile(
 _PHONE_INTL = re.compile(r"(?<![\w+])\+\d[\d \-.()]{7,18}\d(?!\d)")
 
 
+# Payment cards: 13-19 digits written whole, in fours (4-4-4-4, 4-4-4-4-3) or as Amex does (4-6-5), with one kind of
+# separator; only numbers that pass the Luhn check, so a long statistic or a document number stays.
+_CARD = re.compile(
+    r"(?<![\d+])(?:\d{13,19}|\d{4}([ \-])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?|\d{4}([ \-])\d{6}\2\d{5})(?![\d])"
+)
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def _card(match: re.Match[str]) -> str:
+    return CARD_PLACEHOLDER if _luhn(re.sub(r"\D", "", match.group(0))) else match.group(0)
+
+
 def _iin_grouped(match: re.Match[str]) -> str:
     digits = re.sub(r"\D", "", match.group(0))
     month, day = int(digits[2:4]), int(digits[4:6])
@@ -49,12 +70,30 @@ def _intl(match: re.Match[str]) -> str:
     return PHONE_PLACEHOLDER if 10 <= len(digits) <= 15 else match.group(0)
 
 
+# A URL a library logs ("GET /documents/%D0%96%D0%A1%D0%9D%20880101300123") hides a number behind "%20": three
+# or more percent escapes mean an encoded URL, which is redacted (and logged) decoded.
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
 def redact(text: str) -> str:
-    """Replace IINs, phone numbers and e-mail addresses in `text` by `[IIN]`, `[PHONE]` and `[EMAIL]`."""
+    """Replace IINs, phone numbers, e-mail addresses and card numbers by `[IIN]`, `[PHONE]`, `[EMAIL]`, `[CARD]`."""
     if not text:
         return text
+    if len(_ESCAPE.findall(text)) >= 3:
+        text = unquote(text, errors="replace")
     text = _EMAIL.sub(EMAIL_PLACEHOLDER, text)
+    text = _CARD.sub(_card, text)
     text = _IIN_PLAIN.sub(IIN_PLACEHOLDER, text)
     text = _IIN_GROUPED.sub(_iin_grouped, text)
     text = _PHONE_KZ.sub(PHONE_PLACEHOLDER, text)
     return _PHONE_INTL.sub(_intl, text)
+
+
+# What no store or log stream can take: NUL (PostgreSQL text refuses it), other C0 controls but tab and line breaks,
+# and lone surrogates (JSON can carry "\ud800"; UTF-8 cannot encode it, so SQLite and a log stream fail on it).
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """`text` with the characters no database or log stream can hold replaced by U+FFFD (the rest unchanged)."""
+    return _UNSTORABLE.sub("\ufffd", text) if text else text

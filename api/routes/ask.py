@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from api.deps import MetricsDep, QueryLogDep, ServiceDep, SettingsDep, answer_cache, rate_limited
 from api.links import citation_out
+from api.openapi_links import ASK_LINKS
 from api.schemas import AskRequest, AskResponse, SpanOut, TargetAnswerOut, TargetRowOut
 from app.ask import ask_question
 from app.cache import AnswerCache
@@ -19,7 +20,9 @@ router = APIRouter(tags=["answers"], dependencies=[Depends(rate_limited)])
 
 
 @router.post(
-    "/ask", response_model=AskResponse, responses={422: {"description": "Empty, too long or invalid question"}}
+    "/ask",
+    response_model=AskResponse,
+    responses={200: {"links": ASK_LINKS}, 422: {"description": "Empty, too long or invalid question"}},
 )
 def ask(
     body: AskRequest,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from api.deps import ServiceDep, rate_limited
+from api.openapi_links import DOCUMENTS_LINKS
 from api.schemas import DocumentOut, DocumentText
 from index.models import DocumentInfo
 
@@ -22,7 +23,7 @@ def _info(info: DocumentInfo) -> dict:
     }
 
 
-@router.get("/documents", response_model=list[DocumentOut])
+@router.get("/documents", response_model=list[DocumentOut], responses={200: {"links": DOCUMENTS_LINKS}})
 def list_documents(service: ServiceDep) -> list[DocumentOut]:
     """The catalogue of indexed documents."""
     return [DocumentOut(**_info(info)) for info in service.documents()]

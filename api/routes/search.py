@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api.deps import ServiceDep, SettingsDep, rate_limited
 from api.links import citation_out
+from api.openapi_links import SEARCH_LINKS
 from api.schemas import QuestionText, SearchResponse, SearchResult
 from app.links import doc_titles
 from index.errors import BadQuestionError, UnknownDocumentError
@@ -15,7 +16,11 @@ from index.errors import BadQuestionError, UnknownDocumentError
 router = APIRouter(tags=["search"], dependencies=[Depends(rate_limited)])
 
 
-@router.get("/search", response_model=SearchResponse, responses={404: {"description": "Unknown document filter"}})
+@router.get(
+    "/search",
+    response_model=SearchResponse,
+    responses={200: {"links": SEARCH_LINKS}, 404: {"description": "Unknown document filter"}},
+)
 def search(
     request: Request,
     service: ServiceDep,

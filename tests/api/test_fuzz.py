@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation.stateful import run_state_machine_as_test
 
 from api.app import create_app
 from config import Settings
@@ -49,3 +50,23 @@ def test_no_input_produces_a_server_error(fuzz_app: FastAPI, mode: GenerationMod
             unsatisfiable.add(operation.label)
     # a string path parameter cannot be made invalid, so GET /documents/{doc} may be unsatisfiable here too
     assert not unsatisfiable & {"POST /ask", "GET /search", "POST /feedback", "GET /admin/report"}
+
+
+def test_linked_operations_in_sequence_produce_no_server_error(fuzz_app: FastAPI) -> None:
+    """Stateful: follow the OpenAPI links (api/openapi_links.py) — ask, then rate that answer and open the cited
+    document; search or list, then open a document — with generated values in between."""
+    schema = schemathesis.openapi.from_asgi("/openapi.json", fuzz_app).exclude(path="/admin/reload")
+    assert schema.statistic.transitions.total >= 4  # the links are there, so the sequences below really chain
+
+    class Sequences(schema.as_state_machine()):  # type: ignore[misc]
+        def validate_response(self, response, case, additional_checks=None, **kwargs) -> None:
+            case.validate_response(response, checks=[not_a_server_error])
+
+        def get_call_kwargs(self, case) -> dict:
+            return {"headers": ADMIN}
+
+    run_state_machine_as_test(
+        Sequences,
+        settings=settings(max_examples=30, stateful_step_count=6, deadline=None, database=None,
+                          suppress_health_check=list(HealthCheck)),
+    )  # fmt: skip

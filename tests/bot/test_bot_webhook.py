@@ -9,6 +9,8 @@ import pytest
 from bot_harness import webhook_values
 from fake_telegram import TOKEN, FakeTelegram, buttons, callback, message
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.webhook import SECRET_HEADER
 from config import Settings
@@ -80,6 +82,49 @@ def test_webhook_rejects_a_body_that_is_not_an_update(webhook_app: TestClient) -
     assert response.status_code == 400
     response = webhook_app.post(PATH, json={"update_id": "x", "message": 5}, headers={SECRET_HEADER: SECRET})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 30_000 + b"]" * 30_000,  # deeper than the JSON parser recurses
+        b'{"update_id": 1, "message": ' * 5_000 + b"1" + b"}" * 5_000,
+        b'{"update_id": 1, "message": {"text": "\xff\xfe"}}',  # invalid UTF-8
+        b'{"update_id": 1e999}',
+    ],
+)
+def test_a_hostile_body_with_the_right_secret_is_a_4xx(webhook_app: TestClient, body: bytes) -> None:
+    response = webhook_app.post(PATH, content=body, headers={SECRET_HEADER: SECRET})
+    assert response.status_code == 400
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
+chat = st.fixed_dictionaries({"id": st.integers(-10**12, 10**12), "type": st.sampled_from(["private", "group", "x"])})
+hostile_updates = st.fixed_dictionaries(
+    {"update_id": st.integers(-(2**40), 2**40)},
+    optional={
+        "message": st.fixed_dictionaries(
+            {"message_id": st.integers(), "date": st.integers(0, 2**32), "chat": chat},
+            optional={"text": st.text(max_size=300), "entities": json_values, "from": json_values, "x": json_values},
+        ),
+        "callback_query": json_values,
+        "inline_query": json_values,
+        "edited_message": json_values,
+    },
+)
+
+
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(update=hostile_updates)
+def test_generated_updates_with_the_right_secret_never_make_a_server_error(
+    webhook_app: TestClient, update: dict
+) -> None:
+    response = webhook_app.post(PATH, json=update, headers={SECRET_HEADER: SECRET})
+    assert response.status_code in (200, 400), (response.status_code, response.text)
 
 
 def test_no_webhook_route_in_polling_mode(

@@ -92,3 +92,47 @@ def test_utf16_text_with_its_mark_is_read(tmp_path: Path) -> None:
     path.write_bytes(text.encode("utf-16"))
     [document] = load_corpus(tmp_path).documents
     assert document.text == text
+
+
+def _docx_variant(path: Path, source: Path, prolog: str, body: str) -> None:
+    """`source` with its paragraph text replaced by `body` under an XML prolog of our own (a DOCTYPE)."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "word/document.xml":
+                xml = data.decode().split("?>", 1)[1].replace("Электрондық үкімет порталы", body)
+                data = (prolog + xml).encode()
+            out.writestr(name, data)
+
+
+def test_hostile_files_are_refused_with_a_reason_or_read_without_harm(tmp_path: Path) -> None:
+    """Beyond the mixed folder's broken files: entity bombs, external entities, sparse giants, a deep page, a file
+    name made of markup. Each is refused with its reason or read as plain text, and the rest indexes."""
+    docx = pytest.importorskip("docx")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    good = tmp_path / "good.docx"
+    document = docx.Document()
+    document.add_paragraph("Электрондық үкімет порталы")
+    document.save(good)
+    laughs = '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY l0 "lol">' + "".join(
+        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10)
+    ) + "]>"
+    _docx_variant(corpus / "laughs.docx", good, laughs, "Электрондық &l9;")
+    xxe = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    _docx_variant(corpus / "xxe.docx", good, xxe, "Электрондық үкімет &xxe;")
+    for name, head in (("huge.txt", b""), ("huge.pdf", b"%PDF-1.4\n")):
+        with open(corpus / name, "wb") as f:  # sparse: 65 MB on paper, nothing on disk
+            f.write(head)
+            f.truncate(65 * 2**20)
+    (corpus / "<img src=x onerror=alert(1)>.txt").write_text("Электрондық үкімет порталы жұмыс істейді.\n")
+    deep = "<div>" * 20_000 + "Электрондық үкімет порталы" + "</div>" * 20_000
+    (corpus / "deep.html").write_text(f"<html><body>{deep}</body></html>")
+
+    loaded = load_corpus(corpus)
+    assert "entity amplification" in loaded.skipped["laughs.docx"]
+    assert "too large" in loaded.skipped["huge.txt"] and "too large" in loaded.skipped["huge.pdf"]
+    texts = {d.id: d.text for d in loaded.documents}
+    assert set(texts) == {"xxe.docx", "<img src=x onerror=alert(1)>.txt", "deep.html"}
+    assert "root:" not in texts["xxe.docx"] and "Электрондық үкімет" in texts["xxe.docx"]  # no file read
+    assert "Электрондық үкімет порталы" in texts["deep.html"]

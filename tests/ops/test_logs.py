@@ -75,3 +75,14 @@ def test_a_library_that_sets_its_logger_to_debug_is_quiet_at_info(log_stream: io
     chatty.debug("Building index from tokens")
     chatty.warning("worth knowing")
     assert "Building index" not in log_stream.getvalue() and "worth knowing" in log_stream.getvalue()
+
+
+@pytest.mark.parametrize("json_lines", [True, False])
+def test_a_lone_surrogate_or_nul_in_a_message_does_not_lose_the_line(log_stream: io.StringIO, json_lines) -> None:
+    """A UTF-8 stream (stderr) cannot encode "\\ud800": the handler used to drop the line with a logging error."""
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
+    setup_logging("INFO", json=json_lines, stream=stream)
+    logging.getLogger("jauap.test").info("question: %s", "1414 \ud800 \x00 880101300123")
+    text = raw.getvalue().decode("utf-8")
+    assert "question: 1414 \ufffd \ufffd [IIN]" in (json.loads(text)["message"] if json_lines else text)

@@ -1,5 +1,6 @@
 """The query/feedback store: redacted, durable, one changeable rating per answer, safe from many threads."""
 
+import re
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
@@ -119,3 +120,29 @@ def test_spool_delivers_each_file_once_and_skips_a_live_writers_file(tmp_path) -
     assert delivered == [[("questions", {"answer_id": "a"})]] and mine.pending() == 1
     other.close()
     assert mine.drain(delivered.append) == 1 and mine.pending() == 0
+
+
+def test_text_no_database_can_hold_is_stored_replaced_and_loses_nothing_around_it(tmp_path) -> None:
+    """A Telegram question can carry a NUL or a lone surrogate ("\\ud800" in JSON): once it lost its whole batch."""
+    with QueryLog(tmp_path / "q.sqlite3") as log:
+        _ask(log, "before")
+        _ask(log, "surrogate", "1414 \ud800 нөмірі")
+        _ask(log, "nul", "1414 \x00 нөмірі\x07")
+        log.set_feedback(answer_id="nul", rating=-1, reason="бұрыс\ud800\x00", channel="telegram")
+        _ask(log, "after")
+        log.flush()
+        rows = {r.answer_id: r.question for r in log.questions()}
+        [feedback] = log.feedback()
+    assert set(rows) == {"before", "surrogate", "nul", "after"}
+    assert rows["surrogate"] == "1414 \ufffd нөмірі" and rows["nul"] == "1414 \ufffd нөмірі\ufffd"
+    assert feedback.reason == "бұрыс\ufffd\ufffd"
+
+
+def test_a_row_the_database_refuses_loses_only_itself(tmp_path, caplog) -> None:
+    with QueryLog(tmp_path / "q.sqlite3") as log:
+        _ask(log, "before")
+        log._submit("questions", {"answer_id": "poisoned"})  # NOT NULL columns missing: refused, not an outage
+        _ask(log, "after")
+        log.flush()
+        assert {r.answer_id for r in log.questions()} == {"before", "after"}
+    assert re.search(r"1 of \d rows dropped", caplog.text)

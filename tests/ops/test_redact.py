@@ -50,3 +50,11 @@ def test_redaction_is_idempotent_and_handles_empty_text() -> None:
     once = redact("ИИН 880101300123, тел +7 701 123 45 67")
     assert redact(once) == once
     assert redact("") == ""
+
+
+def test_card_numbers_and_percent_encoded_urls_are_redacted() -> None:
+    assert redact("карта 4111 1111 1111 1111, 4111-1111-1111-1111, 3782 822463 10005") == "карта [CARD], [CARD], [CARD]"
+    assert redact("1234 5678 9012 3456 (Luhn fails: not a card)") == "1234 5678 9012 3456 (Luhn fails: not a card)"
+    logged = "GET http://h/documents/%D0%96%D0%A1%D0%9D%20880101300123%2C%20a%40b.kz 404"
+    assert redact(logged) == "GET http://h/documents/ЖСН [IIN], [EMAIL] 404"
+    assert redact("50%-ға, 100% адам") == "50%-ға, 100% адам"

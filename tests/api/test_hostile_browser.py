@@ -1,0 +1,221 @@
+"""Markup and script inside an indexed document (its text, its catalogue title and its file name) render as text in
+the widget on another site, the search page and the viewer, in a real headless Chromium: no element is injected,
+no script runs."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import uvicorn
+from test_browser import (  # the Chromium fixtures and helpers of the widget tests
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Servers,
+    _hostile_server,
+    _listening_socket,
+    ask,
+    open_widget,
+    playwright_api,
+)
+
+from api.app import create_app
+from config import Settings
+from index.build import build_index
+
+pytestmark = pytest.mark.browser
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
+PAYLOADS = [
+    "<img src=x onerror=window.__xss=1>",
+    "<script>window.__xss=2</script>",
+    '"><svg onload=window.__xss=3>',
+    "<a href=javascript:window.__xss=4>сілтеме</a>",
+    "<style>*{display:none!important}</style>",
+    "{{7*7}} ${7*7} %BASE%",
+]
+DOC_NAME = "<img src=x onerror=window.__xss=5>.txt"
+TITLE = "<b onmouseover=window.__xss=6>Зиянды</b> \u202eтақырып"
+DOC_TEXT = (
+    "Теледидар хабарларының тізімі\n\n"
+    f"Теледидар арнасында 4242 хабар көрсетілді {PAYLOADS[0]} {PAYLOADS[1]}.\n"
+    f"Теледидар хабарларының саны {PAYLOADS[2]} {PAYLOADS[3]} артты.\n"
+    f"Теледидар {PAYLOADS[4]} {PAYLOADS[5]} \u202eжыл сайын\u202c \u200bжаңарады.\n"
+)
+QUESTION = "Теледидар арнасында қанша хабар көрсетілді?"
+
+
+STRICT_HOST = """<!doctype html><html><head><meta charset="utf-8"><title>Strict host</title></head>
+<body><p>Host page with a strict policy.</p><script src="{api}/widget.js" data-lang="kk" defer></script></body></html>
+"""
+
+
+def _strict_host(api: str) -> ThreadingHTTPServer:
+    """A government site with a strict CSP: scripts and requests to the API only, no inline styles or scripts."""
+    page = STRICT_HOST.replace("{api}", api).encode()
+    policy = f"default-src 'none'; script-src {api}; connect-src {api}; style-src 'self'; img-src 'self'"
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Security-Policy", policy)
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+
+
+
+@dataclass
+class HostileServers(Servers):
+    strict_host: str  # a third origin: a host page with a strict Content-Security-Policy
+
+
+@pytest.fixture(scope="module")
+def hostile_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileServers]:
+    tmp = tmp_path_factory.mktemp("hostile-docs")
+    corpus = tmp / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / DOC_NAME).write_text(DOC_TEXT, encoding="utf-8")
+    catalog = (corpus / "catalog.toml").read_text(encoding="utf-8")
+    (corpus / "catalog.toml").write_text(catalog + f'\n["{DOC_NAME}"]\ntitle_kk = "{TITLE}"\n', encoding="utf-8")
+    index_settings = Settings.of(
+        corpus_dir=corpus, index_dir=tmp / "index", embedder="hash", curated_file=tmp / "curated.toml",
+        abstain_below=0.0,
+    )  # fmt: skip
+    build_index(index_settings)
+    api_sock = _listening_socket()
+    api = f"http://127.0.0.1:{api_sock.getsockname()[1]}"
+    hostile, strict = _hostile_server(api), _strict_host(api)
+    host = f"http://127.0.0.1:{hostile.server_address[1]}"
+    strict_host = f"http://127.0.0.1:{strict.server_address[1]}"
+    settings = index_settings.replace(
+        rate_limit="0", cors_origins=f"{host},{strict_host}", querylog_path=tmp / "q.sqlite3", log_level="WARNING",
+    )  # fmt: skip
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
+    threads = [
+        threading.Thread(target=server.run, kwargs={"sockets": [api_sock]}, daemon=True),
+        threading.Thread(target=hostile.serve_forever, daemon=True),
+        threading.Thread(target=strict.serve_forever, daemon=True),
+    ]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert time.monotonic() < deadline and threads[0].is_alive(), "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield HostileServers(api=api, host=host, strict_host=strict_host)
+    finally:
+        server.should_exit = True
+        for other in (hostile, strict):
+            other.shutdown()
+            other.server_close()
+        threads[0].join(timeout=10)
+        api_sock.close()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)")
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def tab(chromium: object) -> Iterator[object]:
+    context = chromium.new_context(viewport={"width": 1280, "height": 820}, locale="kk-KZ")
+    p = context.new_page()
+    p.set_default_timeout(20_000)
+    dialogs: list[str] = []
+    p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    yield p
+    context.close()
+    assert not dialogs
+
+
+def _inert(page: object, scope: str) -> None:
+    """Nothing of the payloads became an element, and none of their scripts ran."""
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    tags = ("img", "svg", "script:not([src])", "style", "a[href^=javascript]")
+    injected = ", ".join(f"{scope} {tag}" for tag in tags)
+    counts = page.evaluate(
+        """(sel) => {
+            const hosts = [...document.querySelectorAll('*')].map(e => e.shadowRoot).filter(Boolean);
+            const payload = (e) => /xss|display:none!important/.test(e.outerHTML);
+            return [document, ...hosts].map(r => [...r.querySelectorAll(sel)].filter(payload).length)
+        }""",
+        injected,
+    )
+    assert sum(counts) == 0, counts
+
+
+def test_widget_on_another_site_shows_document_markup_as_text(tab: object, hostile_servers: Servers) -> None:
+    tab.goto(hostile_servers.host)
+    open_widget(tab)
+    answer = ask(tab, QUESTION)
+    shown = answer.inner_text()
+    assert "4242" in shown and "<img src=x onerror=window.__xss=1>" in shown
+    assert "<b onmouseover=window.__xss=6>Зиянды</b>" in answer.locator("ol.sources").inner_text()
+    _inert(tab, "*")
+
+
+def test_search_page_shows_document_markup_as_text(tab: object, hostile_servers: Servers) -> None:
+    tab.goto(f"{hostile_servers.api}/")
+    box = tab.locator("#q")
+    box.fill("теледидар хабарларының <script>window.__xss=7</script>")
+    box.press("Enter")
+    tab.locator("li.result").first.wait_for()
+    results = tab.locator("#results").inner_text()
+    assert "<script>window.__xss=2</script>" in results and "{{7*7}} ${7*7} %BASE%" in results
+    options = tab.locator("#doc option").all_inner_texts()
+    assert any("<b onmouseover=window.__xss=6>Зиянды</b>" in o for o in options)
+    _inert(tab, "*")
+
+
+def test_viewer_shows_document_markup_and_a_hostile_name_as_text(tab: object, hostile_servers: Servers) -> None:
+    start = DOC_TEXT.index("Теледидар арнасында")
+    end = DOC_TEXT.index("\n", start)
+    tab.goto(f"{hostile_servers.api}/view/{quote(DOC_NAME, safe='')}?start={start}&end={end}")
+    passage = tab.locator("mark#passage")
+    passage.wait_for()
+    assert passage.text_content() == DOC_TEXT[start:end]
+    assert "<b onmouseover=window.__xss=6>Зиянды</b>" in tab.locator("h1").inner_text()
+    assert "<style>*{display:none!important}</style>" in tab.locator("body").inner_text()
+    _inert(tab, "*")
+    # offsets from the address bar are numbers or nothing: a script there is not run either
+    tab.goto(f"{hostile_servers.api}/view/{quote(DOC_NAME, safe='')}?start=<script>&end=javascript:alert(1)")
+    tab.locator("h1").wait_for()
+    _inert(tab, "*")
+
+
+def test_widget_works_on_a_host_page_with_a_strict_csp(tab: object, hostile_servers: HostileServers) -> None:
+    """The widget needs no 'unsafe-inline' from its host: its styles live in its Shadow DOM's constructed sheets."""
+    tab.add_init_script(
+        "window.__violations = []; document.addEventListener('securitypolicyviolation',"
+        " e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    tab.goto(hostile_servers.strict_host)
+    bubble = tab.locator("jauap-widget .bubble")
+    bubble.wait_for()
+    box = bubble.bounding_box()
+    assert box and box["width"] >= 50 and box["height"] >= 50  # styled, so its sheet was applied
+    open_widget(tab)
+    answer = ask(tab, QUESTION)
+    assert "4242" in answer.inner_text()
+    assert tab.evaluate("window.__violations") == []
