@@ -39,6 +39,7 @@ class FakeTelegram:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.answered: list[tuple[str, dict[str, Any]]] = []  # the calls that got a successful reply
         self._updates: list[dict[str, Any]] = []
         self._failures: dict[str, list[int]] = {}
         self._cond = threading.Condition()
@@ -154,6 +155,8 @@ class FakeTelegram:
                 body["parameters"] = {"retry_after": 1}
             self._reply(request, status, body)
             return
+        with self._cond:
+            self.answered.append((method, params))
         self._reply(request, 200, {"ok": True, "result": self._result(method, params)})
 
     @staticmethod
