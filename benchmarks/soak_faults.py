@@ -71,6 +71,7 @@ def kill_api(stack: Stack, load: Load, hold: float) -> Fault:
     with measured("kill-api", load, stack) as fault:
         stack.cluster.kill(0)
         time.sleep(hold)
+        fault.restored = time.monotonic()  # recovery: the restart until every replica is ready
         stack.cluster.restart(0, timeout=300)
     return fault
 
