@@ -56,11 +56,12 @@ class LogWriter:
         self._thread = threading.Thread(target=self._run, name="querylog-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, table: str, values: dict[str, Any]) -> None:
+    def submit(self, table: str, values: dict[str, Any], stored: threading.Event | None = None) -> None:
+        """Queue a row; `stored` is set once it is in the database or fsynced in the spool (not when only held)."""
         if self._closed:
             raise RuntimeError("QueryLog is closed")
         try:
-            self._queue.put_nowait((table, values))
+            self._queue.put_nowait((table, values, stored))
         except queue.Full:
             logger.error("query log queue full; dropping a record")
 
@@ -87,22 +88,25 @@ class LogWriter:
                 if values:
                     conn.execute(self._upsert(table), values)
 
-    def _write(self, rows: list[Row]) -> None:
+    def _write(self, rows: list[Row]) -> bool:
+        """Deliver `rows`, else spool them, else hold them; True when they are stored (delivered or spooled)."""
         if self.held:  # keep the order: older rows still wait in memory
             self._hold(rows)
-            return
+            return False
         try:
             if self.degraded is None:
                 self._deliver(rows)
-                return
+                return True
         except Exception as exc:
             if not _is_outage(exc):
                 logger.exception("query log write failed; %d rows dropped", len(rows))
-                return
+                return False
             self.degraded = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0][:200]
             logger.error("query log database unavailable, spooling rows locally: %s", self.degraded)
-        if not self._spool(rows):
-            self._hold(rows)
+        if self._spool(rows):
+            return True
+        self._hold(rows)
+        return False
 
     def _spool(self, rows: list[Row]) -> bool:
         """Append `rows` to the spool; False when its disk refuses them (full, read-only)."""
@@ -205,23 +209,27 @@ class LogWriter:
             except queue.Empty:
                 continue
             batch: list[Row] = []
+            waiting: list[threading.Event] = []
             stop = item is _STOP
             taken = 1
-            if not stop:
-                batch.append(item)  # type: ignore[arg-type]
-            while not stop and len(batch) < _BATCH:
+            while not stop:
+                table, values, stored = item  # type: ignore[misc]
+                batch.append((table, values))
+                if stored is not None:
+                    waiting.append(stored)
+                if len(batch) >= _BATCH:
+                    break
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
                     break
                 taken += 1
-                if item is _STOP:
-                    stop = True
-                else:
-                    batch.append(item)  # type: ignore[arg-type]
+                stop = item is _STOP
             try:
                 if batch:
-                    self._write(batch)
+                    if self._write(batch):
+                        for stored in waiting:
+                            stored.set()
                     last_activity = time.monotonic()
             finally:
                 for _ in range(taken):
