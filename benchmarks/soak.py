@@ -22,6 +22,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import asdict
+from pathlib import Path
 
 import httpx
 from soak_faults import FAULTS, Fault, ready
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     """Start the stack, hold the load (injecting the faults asked for), settle, and measure; the report as a dict."""
     faults = list(FAULTS) if args.fault == ["all"] else args.fault
     report: dict[str, object] = {"concurrency": args.concurrency, "faults": []}
-    with Stack(real=not args.tiny) as stack:
+    with Stack(real=not args.tiny, logs=Path(args.logs) if args.logs else None) as stack:
         assert stack.cluster is not None
         docs = [d["id"] for d in httpx.get(f"{stack.cluster.lb}/documents", timeout=30).json()]
         plain = args.duration if args.duration is not None else (0.0 if faults else 600.0)
@@ -154,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settle", type=float, default=3.0, help="seconds of plain load after each fault (3)")
     parser.add_argument("--tiny", action="store_true", help="the test corpus and the fake embedder (CI)")
     parser.add_argument("--json", help="also write the report to this file")
+    parser.add_argument("--logs", help="copy the replicas' logs into this folder at the end")
     args = parser.parse_args(argv)
     report = run(args)
     print_report(report)

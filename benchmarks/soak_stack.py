@@ -63,8 +63,9 @@ def _index(folder: Path, real: bool) -> tuple[IndexSettings, dict[str, str]]:
 class Stack:
     """Start everything (`with Stack(real) as stack:`), give the store's rows and each process's RSS, stop it all."""
 
-    def __init__(self, real: bool = False) -> None:
+    def __init__(self, real: bool = False, logs: Path | None = None) -> None:
         self.real = real
+        self.logs = logs  # where the replicas' stderr.log and the build log are copied at the end
         self.folder = Path(tempfile.mkdtemp(prefix="jauap-soak-"))
         os.chmod(self.folder, 0o755)
         self.postgres: Postgres | None = None
@@ -102,6 +103,10 @@ class Stack:
             self.redis.stop()
         if self.postgres is not None:
             self.postgres.destroy()
+        if self.logs is not None:
+            self.logs.mkdir(parents=True, exist_ok=True)
+            for log in [*self.folder.glob("replica*/stderr.log"), *self.folder.glob("build.log")]:
+                shutil.copy2(log, self.logs / f"{log.parent.name}-{log.name}")
         shutil.rmtree(self.folder, ignore_errors=True)
 
     # -- the store ---------------------------------------------------------------------------------------------
