@@ -69,9 +69,10 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         asked, rated = stack.stored()
         stats = load.stats
         windows = [(fault.start, fault.end + 1.0) for fault in done]
-        outside = [r for r in stats.records if not any(a <= r[0] < b for a, b in windows)]
+        outside = [r for r in stats.records if not any(r[0] < b and r[0] + r[3] >= a for a, b in windows)]
         for fault, (a, b) in zip(done, windows, strict=True):
-            failures = Counter(f"{r[1]} {r[2] or 'no answer'}" for r in stats.between(a, b) if r[2] == 0 or r[2] >= 500)
+            bad = [r for r in stats.overlapping(a, b) if r[2] == 0 or r[2] >= 500]
+            failures = Counter(f"{r[1]} {r[2] or 'no answer'}" for r in bad)
             fault.failed += sum(failures.values())
             fault.notes += [f"failed: {', '.join(f'{k} x{n}' for k, n in failures.items())}"] if failures else []
             fault.lost += stats.lost_feedback(rated, a, b)

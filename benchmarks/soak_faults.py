@@ -29,7 +29,7 @@ class Fault:
     start: float = 0.0
     end: float = 0.0  # the service whole again (every replica ready, the part back)
     recovery_s: float = 0.0  # from the part coming back (or the fault's end) to the service whole
-    failed: int = 0  # 5xx or no answer to requests sent during [start, end + 1 s] (the caller adds the load's)
+    failed: int = 0  # 5xx or no answer to requests in flight during [start, end + 1 s] (the caller adds the load's)
     lost: int = 0  # acknowledged and then missing (filled in by the caller for ratings)
     notes: list[str] = field(default_factory=list)
     restored: float = 0.0  # set by a fault whose part comes back before the end of its block

@@ -72,6 +72,11 @@ class Stats:
         with self.lock:
             return [r for r in self.records if start <= r[0] < end]
 
+    def overlapping(self, start: float, end: float) -> list[tuple[float, str, int, float]]:
+        """Requests in flight at some moment of [start, end) (sent before a fault began and answered during it too)."""
+        with self.lock:
+            return [r for r in self.records if r[0] < end and r[0] + r[3] >= start]
+
     @staticmethod
     def failed(records: list[tuple[float, str, int, float]]) -> int:
         """Requests the service failed: a 5xx or no HTTP answer at all."""
