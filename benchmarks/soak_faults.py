@@ -157,6 +157,9 @@ def _build(stack: Stack) -> subprocess.Popen[bytes]:
                             stderr=log)  # fmt: skip
 
 
+_builds = iter(range(1, 10**6))
+
+
 def index_build(stack: Stack, load: Load, hold: float) -> Fault:
     """`index build` killed mid-way (the served version stays), then a new version published under load."""
     from app.live import published_version
@@ -164,7 +167,8 @@ def index_build(stack: Stack, load: Load, hold: float) -> Fault:
     assert stack.cluster is not None
     link = stack.index.index_dir
     before = published_version(link)
-    (stack.index.corpus_dir / "soak-ecp.txt").write_text(NEW_DOC, encoding="utf-8")
+    n = next(_builds)  # a new document each time: every run of this fault publishes a new version
+    (stack.index.corpus_dir / f"soak-ecp-{n}.txt").write_text(f"{NEW_DOC} ({n})", encoding="utf-8")
     with measured("index-build", load, stack) as fault:
         build = _build(stack)
         while build.poll() is None and not list(link.parent.glob("*.partial")):
