@@ -107,9 +107,7 @@ def _hook(base: str, update: dict) -> int:
 def _answers(stack: Stack, chat: int) -> list[str]:
     """Texts the bot sent to `chat` that the Bot API accepted."""
     assert stack.telegram is not None
-    with stack.telegram._cond:
-        calls = list(stack.telegram.answered)
-    return [p["text"] for m, p in calls if m == "sendMessage" and int(p.get("chat_id") or 0) == chat]
+    return [p["text"] for p in stack.telegram.answered_of("sendMessage") if int(p.get("chat_id") or 0) == chat]
 
 
 def bot_api_errors(stack: Stack, load: Load, hold: float) -> Fault:

@@ -102,6 +102,11 @@ class FakeTelegram:
         with self._cond:
             return [params for name, params in self.calls if name == method]
 
+    def answered_of(self, method: str) -> list[dict[str, Any]]:
+        """Params of the calls of `method` that got a successful reply (failed attempts left out)."""
+        with self._cond:
+            return [params for name, params in self.answered if name == method]
+
     def wait_for(self, method: str, count: int = 1, timeout: float = 15.0) -> list[dict[str, Any]]:
         """Block until `method` was called `count` times (a guard against hanging, not a speed assertion)."""
         deadline = time.monotonic() + timeout
