@@ -201,12 +201,20 @@ def disk(mode: str) -> Callable[[Stack, Load, float], Fault]:
             fault.notes.append("skipped: mounting a small tmpfs needs root")
             return fault
         spools = [stack.cluster.own_folder(n) / "querylog-spool" for n in range(len(stack.cluster.ports))]
+        mounted: list[Path] = []
+        for spool in spools:
+            spool.mkdir(exist_ok=True)
+            options = "size=64k" + (",ro" if mode == "readonly" else "")
+            done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(spool)], capture_output=True)
+            if done.returncode != 0:  # a container without CAP_SYS_ADMIN
+                for path in mounted:
+                    subprocess.run(["umount", "-l", str(path)], check=True)
+                fault.notes.append(f"skipped: cannot mount a tmpfs here ({done.stderr.decode().strip()[:100]})")
+                return fault
+            mounted.append(spool)
         with measured(f"disk-{mode}", load, stack) as fault:
-            for spool in spools:
-                spool.mkdir(exist_ok=True)
-                options = "size=64k" + (",ro" if mode == "readonly" else "")
-                subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(spool)], check=True)
-                if mode == "full":
+            if mode == "full":
+                for spool in spools:
                     _fill(spool / "fill")
             try:
                 stack.postgres.stop()  # the log's rows must now go to the local disk, which refuses them
