@@ -22,6 +22,8 @@ import redis
 from app.cache import AnswerCache
 from index.errors import JauapError
 from index.models import Answer, Citation, Span
+from index.target_match import TargetMatch
+from index.targets import TargetRow
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +60,14 @@ def answer_to_json(answer: Answer) -> str:
 
 
 def answer_from_json(text: str | bytes) -> Answer:
+    """The `Answer` that `answer_to_json` wrote, nested dataclasses (span, citations, target rows) rebuilt."""
     data = json.loads(text)
     span = Span(**data["answer"]) if data["answer"] else None
     citations = [Citation(**{**c, "matches": tuple(tuple(m) for m in c["matches"])}) for c in data["citations"]]
-    return Answer(**{**data, "answer": span, "citations": citations})
+    target = data.get("target")
+    if target:
+        target = TargetMatch(**{**target, "rows": tuple(TargetRow(**row) for row in target["rows"])})
+    return Answer(**{**data, "answer": span, "citations": citations, "target": target})
 
 
 class SharedState:

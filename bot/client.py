@@ -12,7 +12,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import ClientDecodeError, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.methods import GetUpdates, TelegramMethod
@@ -27,7 +27,8 @@ MAX_RETRY_AFTER = 30.0
 
 
 class RetryMiddleware(BaseRequestMiddleware):
-    """Retries Bot API calls after 5xx, timeouts and network errors with exponential backoff; obeys retry_after.
+    """Retries Bot API calls after 5xx, timeouts, network errors and replies that are not JSON (a proxy's error
+    page, a cut-off body) with exponential backoff; obeys retry_after.
 
     getUpdates is left alone: the polling loop has its own backoff and retrying it would only delay shutdown.
     """
@@ -49,7 +50,7 @@ class RetryMiddleware(BaseRequestMiddleware):
                 if attempt == self.retries or exc.retry_after > MAX_RETRY_AFTER:
                     raise
                 wait = float(exc.retry_after)
-            except (TelegramServerError, TelegramNetworkError) as exc:
+            except (TelegramServerError, TelegramNetworkError, ClientDecodeError) as exc:
                 if attempt == self.retries:
                     raise
                 wait = delay

@@ -1,5 +1,9 @@
 """The query log's writer: one background thread applies queued rows in batches, or spools them while the
-database is down and delivers them when it is back (see ops.spool), and deletes rows past the retention."""
+database is down and delivers them when it is back (see ops.spool), and deletes rows past the retention.
+
+When the spool's disk refuses them too (full, read-only), rows are held in memory (up to `_HELD_LIMIT`) and
+offered to the database, then the spool, on each retry: the writer thread never dies of a full disk.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from ops.spool import Row, Spool
 logger = logging.getLogger(__name__)
 
 _QUEUE_LIMIT = 10_000  # beyond this, records are dropped (and logged) rather than blocking requests
+_HELD_LIMIT = 100_000  # rows kept in memory while neither the database nor the spool's disk takes them
 _BATCH = 500
 _RETRY_SECONDS = 2.0  # how often a writer with spooled rows tries the database again
 _RETENTION_SECONDS = 3600.0  # how often old rows are deleted (when a retention is set)
@@ -45,16 +50,18 @@ class LogWriter:
         self.retention_days = retention_days
         self.degraded: str | None = None  # why rows are being spooled, while they are
         self.spooled_rows = 0  # rows this process had to spool, in total
+        self.held: list[Row] = []  # rows neither the database nor the spool's disk took yet (oldest first)
         self._queue: queue.Queue[object] = queue.Queue(maxsize=_QUEUE_LIMIT)
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="querylog-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, table: str, values: dict[str, Any]) -> None:
+    def submit(self, table: str, values: dict[str, Any], stored: threading.Event | None = None) -> None:
+        """Queue a row; `stored` is set once it is in the database or fsynced in the spool (not when only held)."""
         if self._closed:
             raise RuntimeError("QueryLog is closed")
         try:
-            self._queue.put_nowait((table, values))
+            self._queue.put_nowait((table, values, stored))
         except queue.Full:
             logger.error("query log queue full; dropping a record")
 
@@ -81,23 +88,64 @@ class LogWriter:
                 if values:
                     conn.execute(self._upsert(table), values)
 
-    def _write(self, rows: list[Row]) -> None:
+    def _write(self, rows: list[Row]) -> bool:
+        """Deliver `rows`, else spool them, else hold them; True when they are stored (delivered or spooled)."""
+        if self.held:  # keep the order: older rows still wait in memory
+            self._hold(rows)
+            return False
         try:
             if self.degraded is None:
                 self._deliver(rows)
-                return
+                return True
         except Exception as exc:
             if not _is_outage(exc):
-                self._write_each(rows)
-                return
+                return self._write_each(rows)
             self.degraded = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0][:200]
             logger.error("query log database unavailable, spooling rows locally: %s", self.degraded)
-        self.spool.append(rows)
-        self.spooled_rows += len(rows)
+        if self._spool(rows):
+            return True
+        self._hold(rows)
+        return False
 
-    def _write_each(self, rows: list[Row]) -> None:
+    def _spool(self, rows: list[Row]) -> bool:
+        """Append `rows` to the spool; False when its disk refuses them (full, read-only)."""
+        try:
+            self.spool.append(rows)
+        except OSError as exc:
+            self.spool.close()  # a file half-written on a full disk: the next append starts a new one
+            if "spool disk refused" not in (self.degraded or ""):
+                logger.error("query log spool refused rows (%s); holding them in memory", exc)
+                self.degraded = f"{self.degraded or 'database unavailable'}; spool disk refused rows: {exc}"[:300]
+            return False
+        self.spooled_rows += len(rows)
+        return True
+
+    def _hold(self, rows: list[Row]) -> None:
+        self.held.extend(rows)
+        if len(self.held) > _HELD_LIMIT:
+            dropped = len(self.held) - _HELD_LIMIT
+            del self.held[:dropped]
+            logger.error("query log held rows over %d; %d oldest dropped", _HELD_LIMIT, dropped)
+
+    def _place_held(self) -> bool:
+        """Offer the held rows to the database, else to the spool; True when none is left in memory."""
+        if not self.held:
+            return True
+        rows = list(self.held)
+        try:
+            self._deliver(rows)
+        except Exception as exc:
+            if _is_outage(exc) and not self._spool(rows):
+                return False
+            if not _is_outage(exc):
+                logger.exception("query log write failed; %d held rows dropped", len(rows))
+        self.held.clear()
+        logger.info("query log: %d rows held in memory are stored", len(rows))
+        return True
+
+    def _write_each(self, rows: list[Row]) -> bool:
         """A batch the database refused (not an outage): deliver its rows one by one, so that one row nothing can
-        store loses only itself, not every question that shared its batch."""
+        store loses only itself, not every question that shared its batch. True when every row was stored."""
         dropped = 0
         for row in rows:
             try:
@@ -107,6 +155,7 @@ class LogWriter:
                 logger.exception("query log row refused; dropped (table %s)", row[0])
         if dropped:
             logger.error("query log write failed; %d of %d rows dropped", dropped, len(rows))
+        return not dropped
 
     def _retry(self) -> None:
         """Deliver the spool (ours and any a dead writer left); the database is back when that succeeds.
@@ -114,6 +163,8 @@ class LogWriter:
         `degraded` is cleared only once every row this writer spooled is delivered and the database answered: a
         drain that delivered nothing (our file briefly locked by a forked child, or nothing spooled) proves neither.
         """
+        if not self._place_held():
+            return
         try:
             if not self.spool.drain(self._deliver):
                 self._select_one()
@@ -171,23 +222,27 @@ class LogWriter:
             except queue.Empty:
                 continue
             batch: list[Row] = []
+            waiting: list[threading.Event] = []
             stop = item is _STOP
             taken = 1
-            if not stop:
-                batch.append(item)  # type: ignore[arg-type]
-            while not stop and len(batch) < _BATCH:
+            while not stop:
+                table, values, stored = item  # type: ignore[misc]
+                batch.append((table, values))
+                if stored is not None:
+                    waiting.append(stored)
+                if len(batch) >= _BATCH:
+                    break
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
                     break
                 taken += 1
-                if item is _STOP:
-                    stop = True
-                else:
-                    batch.append(item)  # type: ignore[arg-type]
+                stop = item is _STOP
             try:
                 if batch:
-                    self._write(batch)
+                    if self._write(batch):
+                        for stored in waiting:
+                            stored.set()
                     last_activity = time.monotonic()
             finally:
                 for _ in range(taken):

@@ -8,6 +8,7 @@ delivered when it is back: requests never wait on the database and no row is los
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -117,14 +118,20 @@ class QueryLog:
             },
         )
 
-    def set_feedback(self, *, answer_id: str, rating: int, reason: str | None, channel: str) -> None:
-        """Queue a rating; a later rating of the same answer replaces an earlier one (one rating per answer)."""
+    def set_feedback(self, *, answer_id: str, rating: int, reason: str | None, channel: str, wait: float = 0.0) -> bool:
+        """Queue a rating; a later rating of the same answer replaces an earlier one (one rating per answer).
+
+        With `wait` > 0, block until the rating is stored (in the database, or fsynced in the spool) for at most
+        that many seconds, and say whether it is: a front-end acknowledges only what a crash cannot lose.
+        """
         if rating not in (1, -1):
             raise ValueError("rating must be 1 or -1")
         now = _now()
         reason = storable(redact(reason)) if reason else None
         values = {"answer_id": answer_id, "rating": rating, "reason": reason, "channel": channel}
-        self._submit("feedback", {**values, "created_at": now, "updated_at": now})
+        stored = threading.Event() if wait > 0 else None
+        self._writer.submit("feedback", {**values, "created_at": now, "updated_at": now}, stored)
+        return stored is None or stored.wait(wait)
 
     def audit_pins(self, *, index_version: str | None, pins: int, detail: str) -> None:
         """Record that a set of curated pins went live (at start or on an index switch)."""

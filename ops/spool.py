@@ -17,7 +17,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
@@ -79,8 +79,9 @@ class Spool:
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()  # releases the lock
-            self._file = None
+            file, self._file = self._file, None
+            with suppress(OSError):  # a full disk fails the last flush (the writer holds those rows); fd closed
+                file.close()  # releases the lock
 
 
 def _row(line: str) -> Row | None:

@@ -23,6 +23,7 @@ BOT_ID = 123456789
 BOT_USERNAME = "jauap_test_bot"
 ME = {"id": BOT_ID, "is_bot": True, "first_name": "Jauap", "username": BOT_USERNAME, "supports_inline_queries": True}
 STALL, STALL_SECONDS = 0, 1.5  # fail(method, STALL): answer too late for a 0.5 s client timeout
+MALFORMED = 1  # fail(method, MALFORMED): 502 with a body that is not JSON (a proxy's error page, a cut-off reply)
 MAX_POLL_WAIT = 0.3  # seconds a getUpdates call waits for updates (keeps polling shutdown quick)
 
 
@@ -38,6 +39,7 @@ class FakeTelegram:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.answered: list[tuple[str, dict[str, Any]]] = []  # the calls that got a successful reply
         self._updates: list[dict[str, Any]] = []
         self._failures: dict[str, list[int]] = {}
         self._cond = threading.Condition()
@@ -90,7 +92,8 @@ class FakeTelegram:
     def fail(self, method: str, *statuses: int) -> None:
         """Answer the next calls of `method` with these HTTP error statuses, one each.
 
-        429 comes with `retry_after: 1` (flood control); `STALL` answers only after `STALL_SECONDS` (a timeout).
+        429 comes with `retry_after: 1` (flood control); `STALL` answers only after `STALL_SECONDS` (a timeout);
+        `MALFORMED` answers 502 with a truncated, non-JSON body.
         """
         with self._cond:
             self._failures.setdefault(method, []).extend(statuses)
@@ -98,6 +101,11 @@ class FakeTelegram:
     def calls_of(self, method: str) -> list[dict[str, Any]]:
         with self._cond:
             return [params for name, params in self.calls if name == method]
+
+    def answered_of(self, method: str) -> list[dict[str, Any]]:
+        """Params of the calls of `method` that got a successful reply (failed attempts left out)."""
+        with self._cond:
+            return [params for name, params in self.answered if name == method]
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 15.0) -> list[dict[str, Any]]:
         """Block until `method` was called `count` times (a guard against hanging, not a speed assertion)."""
@@ -143,12 +151,17 @@ class FakeTelegram:
             status = failures.pop(0) if failures else None
         if status == STALL:
             time.sleep(STALL_SECONDS)
+        elif status == MALFORMED:
+            self._reply_raw(request, 502, b'<html><body>502 Bad Gateway</body></html>{"ok": tr')
+            return
         elif status is not None:
             body: dict[str, Any] = {"ok": False, "error_code": status, "description": f"Error {status} (test)"}
             if status == 429:
                 body["parameters"] = {"retry_after": 1}
             self._reply(request, status, body)
             return
+        with self._cond:
+            self.answered.append((method, params))
         self._reply(request, 200, {"ok": True, "result": self._result(method, params)})
 
     @staticmethod
@@ -198,7 +211,10 @@ class FakeTelegram:
 
     @staticmethod
     def _reply(request: BaseHTTPRequestHandler, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
+        FakeTelegram._reply_raw(request, status, json.dumps(body).encode())
+
+    @staticmethod
+    def _reply_raw(request: BaseHTTPRequestHandler, status: int, data: bytes) -> None:
         request.send_response(status)
         request.send_header("Content-Type", "application/json")
         request.send_header("Content-Length", str(len(data)))

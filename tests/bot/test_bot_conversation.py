@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 from bot_harness import bot_settings, polling
-from fake_telegram import BOT_USERNAME, ME, STALL, buttons, callback, inline_query, message, sticker
+from fake_telegram import BOT_USERNAME, MALFORMED, ME, STALL, buttons, callback, inline_query, message, sticker
 
 from bot.texts import t
 
@@ -127,6 +127,20 @@ def test_flood_control_and_timeouts_are_retried(telegram, service, querylog) -> 
     texts = telegram.texts(218)
     assert texts[0] == texts[1] == texts[2] and "25 000" in texts[2]
     assert "Сұрақ мысалдары" in texts[3]
+
+
+def test_a_reply_that_is_not_json_is_retried_like_a_server_error(telegram, service, querylog) -> None:
+    """Regression (soak, Bot API fault): a proxy's HTML error page made the answer fail without a retry."""
+    telegram.fail("sendMessage", MALFORMED, MALFORMED)
+
+    async def scenario() -> None:
+        async with polling(telegram, service, querylog):
+            telegram.push(message(QUESTION_KK, user_id=219))
+            await telegram.until("sendMessage", 3)
+
+    asyncio.run(scenario())
+    texts = telegram.texts(219)
+    assert len(texts) == 3 and texts[0] == texts[2] and "25 000" in texts[2]
 
 
 def test_bot_apologises_and_keeps_running_when_sending_fails_for_good(telegram, service, querylog, caplog) -> None:

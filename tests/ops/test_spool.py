@@ -36,7 +36,8 @@ def test_a_drain_that_finds_its_own_file_busy_leaves_it_undelivered(tmp_path) ->
     assert spool.drain(delivered.append) == 1 and spool.undelivered() == 0 and spool.pending() == 0
 
 
-def test_the_log_stays_degraded_until_a_busy_spool_file_is_delivered(tmp_path, monkeypatch) -> None:
+def _database_down(monkeypatch) -> list[bool]:
+    """The log's database refuses connections while the returned flag's [0] is True (retries every 0.05 s)."""
     monkeypatch.setattr(ops.logwriter, "_RETRY_SECONDS", 0.05)
     down = [True]
     real_deliver, real_select = ops.logwriter.LogWriter._deliver, ops.logwriter.LogWriter._select_one
@@ -51,6 +52,11 @@ def test_the_log_stays_degraded_until_a_busy_spool_file_is_delivered(tmp_path, m
 
     monkeypatch.setattr(ops.logwriter.LogWriter, "_deliver", outage(real_deliver))
     monkeypatch.setattr(ops.logwriter.LogWriter, "_select_one", outage(real_select))
+    return down
+
+
+def test_the_log_stays_degraded_until_a_busy_spool_file_is_delivered(tmp_path, monkeypatch) -> None:
+    down = _database_down(monkeypatch)
     log = QueryLog(tmp_path / "q.sqlite3", spool_dir=tmp_path / "spool")
     children: list[int] = []
     drains = [0]
@@ -96,5 +102,29 @@ def test_a_retry_that_delivers_nothing_clears_degraded_only_if_the_database_answ
         writer.engine = sa.create_engine(f"sqlite:///{tmp_path / 'missing' / 'x.sqlite3'}")  # cannot connect
         writer._retry()
         assert writer.degraded == "down"
+    finally:
+        log.close()
+
+
+def test_rows_the_spool_disk_refuses_are_held_and_stored_when_the_disk_is_back(tmp_path, monkeypatch) -> None:
+    """Regression (soak, disk fault): with the database down and the spool's disk refusing writes, the writer
+    thread died, every later row was lost and `flush` hung."""
+    down = _database_down(monkeypatch)
+    blocked = tmp_path / "disk"
+    blocked.write_text("a file where the spool folder should be: mkdir fails like a read-only or full disk")
+    log = QueryLog(tmp_path / "q.sqlite3", spool_dir=blocked / "spool")
+    try:
+        for i in range(3):
+            log.log_question(answer_id=f"held{i}", channel="web", question="q", lang="kk", abstained=False,
+                             confidence=0.5, top_doc=None, latency_ms=1.0)  # fmt: skip
+        log.set_feedback(answer_id="held0", rating=-1, reason=None, channel="web")
+        log.flush()
+        assert "spool disk refused" in (log.degraded or "") and len(log._writer.held) == 4
+        blocked.unlink()  # the disk takes writes again: the held rows go to the spool
+        _wait(lambda: log._writer.held == [] and log.spooled_rows == 4)
+        down[0] = False  # and the database is back: everything is delivered
+        _wait(lambda: log.degraded is None)
+        assert sorted(q.answer_id for q in log.questions()) == ["held0", "held1", "held2"]
+        assert [(f.answer_id, f.rating) for f in log.feedback()] == [("held0", -1)]
     finally:
         log.close()

@@ -142,11 +142,15 @@ http {{
   }}
   server {{
     listen 127.0.0.1:{port};
+    proxy_set_header Host $host;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;
     location / {{
       proxy_pass http://jauap;
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+    }}
+    location /telegram/ {{
+      proxy_pass http://jauap;
       proxy_next_upstream error timeout http_502 http_503;
     }}
   }}

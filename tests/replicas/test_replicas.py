@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -21,7 +20,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from engines import Redis, free_port, port_open, start_nginx, wait_for
+from cluster import ReplicaCluster
+from engines import Redis, free_port
 
 from config import Settings
 from index.build import build_index
@@ -50,30 +50,21 @@ class Cluster:
     redis: Redis
 
 
-def _env(index: Settings, folder: Path, pg_url: str, redis_url: str, telegram: FakeTelegram) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JAUAP_")}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        JAUAP_CORPUS_DIR=str(index.retrieval.corpus_dir),
-        JAUAP_INDEX_DIR=str(index.retrieval.index_dir),
-        JAUAP_CURATED_FILE=str(index.retrieval.curated_file),
-        JAUAP_EMBEDDER="hash",
-        JAUAP_ABSTAIN_BELOW="0",
-        JAUAP_QUERYLOG_PATH=str(folder / "querylog.sqlite3"),
-        JAUAP_DATABASE_URL=pg_url,
-        JAUAP_REDIS_URL=redis_url,
-        JAUAP_RATE_LIMIT="6/minute",
-        JAUAP_RATE_LIMIT_IP_FACTOR="1",
-        JAUAP_ADMIN_TOKEN=ADMIN["Authorization"].split()[1],
-        JAUAP_INDEX_WATCH_SECONDS="0.2",
-        JAUAP_BOT_MODE="webhook",
-        JAUAP_BOT_TOKEN=TOKEN,
-        JAUAP_WEBHOOK_SECRET=SECRET,
-        JAUAP_WEBHOOK_PATH=HOOK,
-        JAUAP_TELEGRAM_API_BASE=telegram.base,
-        JAUAP_RETRY_BACKOFF="0.01",
-    )
-    return env
+def _settings(pg_url: str, redis_url: str, telegram: FakeTelegram) -> dict[str, str]:
+    return {
+        "JAUAP_DATABASE_URL": pg_url,
+        "JAUAP_REDIS_URL": redis_url,
+        "JAUAP_RATE_LIMIT": "6/minute",
+        "JAUAP_RATE_LIMIT_IP_FACTOR": "1",
+        "JAUAP_ADMIN_TOKEN": ADMIN["Authorization"].split()[1],
+        "JAUAP_INDEX_WATCH_SECONDS": "0.2",
+        "JAUAP_BOT_MODE": "webhook",
+        "JAUAP_BOT_TOKEN": TOKEN,
+        "JAUAP_WEBHOOK_SECRET": SECRET,
+        "JAUAP_WEBHOOK_PATH": HOOK,
+        "JAUAP_TELEGRAM_API_BASE": telegram.base,
+        "JAUAP_RETRY_BACKOFF": "0.01",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -85,50 +76,14 @@ def cluster(postgres, tmp_path_factory) -> Iterator[Cluster]:
     build_index(index)
     redis, telegram = Redis(), FakeTelegram().start()
     pg_url = postgres.create_database("replicas")
-    processes: list[subprocess.Popen[bytes]] = []
-    nginx_dir = Path(tempfile.mkdtemp(prefix="jauap-nginx-"))
+    replicas = ReplicaCluster(index, folder, _settings(pg_url, redis.url, telegram))
     try:
-        ports = [free_port(), free_port()]
-        for n, port in enumerate(ports):
-            own = folder / f"replica{n}"
-            own.mkdir()
-            log = (own / "stderr.log").open("wb")
-            processes.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "api", "--port", str(port)],
-                    cwd=own,
-                    env=_env(index, own, pg_url, redis.url, telegram),
-                    stdout=log,
-                    stderr=log,
-                )
-            )
-        for port, process in zip(ports, processes, strict=True):
-            wait_for(lambda p=port, pr=process: _ready(p) or pr.poll() is not None, "an API replica", 120)
-            assert process.poll() is None, (folder / "replica0" / "stderr.log").read_text()[-2000:]
-        os.chmod(nginx_dir, 0o777)
-        lb_port = free_port()
-        processes.append(start_nginx(nginx_dir, lb_port, ports))
-        yield Cluster(f"http://127.0.0.1:{lb_port}", [f"http://127.0.0.1:{p}" for p in ports], index, telegram, redis)
+        replicas.start()
+        yield Cluster(replicas.lb, replicas.replicas, index, telegram, redis)
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        replicas.stop()
         redis.stop()
         telegram.stop()
-        shutil.rmtree(nginx_dir, ignore_errors=True)
-
-
-def _ready(port: int) -> bool:
-    if not port_open(port):
-        return False
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def _ask(base: str, question: str = QUESTION, ip: str | None = None) -> httpx.Response:
