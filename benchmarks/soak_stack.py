@@ -25,6 +25,7 @@ for extra in (ROOT, ROOT / "tests" / "replicas", ROOT / "tests" / "bot"):
 from cluster import ReplicaCluster  # noqa: E402
 from engines import Postgres, Redis  # noqa: E402
 from fake_telegram import MALFORMED, STALL, TOKEN, FakeTelegram, message  # noqa: E402
+
 from config import Settings  # noqa: E402
 from index.build import build_index  # noqa: E402
 
