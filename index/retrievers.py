@@ -3,6 +3,10 @@
 Six lists look at a question from different sides — chunk vectors, sentence vectors, latent (sparse) concept terms,
 BM25 over chunks and over sentences, character n-grams — and fusion or the learned ranker (`ranking.py`) combines
 them. A retriever is plain arrays in, plain arrays out, so each is testable on its own.
+
+On a large index (above `JAUAP_RESCORE_ABOVE` chunks) the two unit-level dense lists stop scanning every unit — a
+product with every sentence vector and every latent-term row is ≈ 1 s and 5 GB at a million passages — and re-score
+the units of the chunks the other lists found (`Rescorer`, `search_all`); `unit_scores.py` computes those on demand.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from scipy import sparse
 from .dense import DenseIndex
 from .lexical import LexicalIndex
 from .query import Query
+from .unit_scores import UnitSims, units_of
 
 Kind = Literal["dense", "lexical"]
 
@@ -43,7 +48,8 @@ class QuestionContext:
 
     query: Query
     vector: np.ndarray  # dense, L2-normalised
-    unit_sims: np.ndarray  # cosine of every unit (sentence / item / row) with the question, in chunk order
+    unit_sims: np.ndarray | UnitSims  # cosine of each unit (sentence / item / row) with the question, chunk order;
+    # UnitSims on a large index: computed for the units asked for only
     terms: np.ndarray | None = None  # the question's latent-term vector (dense layout), when the index has them
 
 
@@ -56,8 +62,39 @@ class Retriever(Protocol):
         ...
 
 
-def top_n(name: str, kind: Kind, scores: np.ndarray, n: int, positive: bool = False) -> Candidates:
-    """The `n` highest of a score per chunk, best first (ties keep chunk order). `positive`: drop scores ≤ 0."""
+class Rescorer(Retriever, Protocol):
+    """A retriever that, on a large index, scores only the chunks the other lists found (`pool`)."""
+
+    rescores: bool  # True: give it a pool
+
+    def search(self, ctx: QuestionContext, n: int, pool: np.ndarray | None = None) -> Candidates: ...
+
+
+def search_all(retrievers: list[Retriever], ctx: QuestionContext, n: int) -> list[Candidates]:
+    """Every retriever's list, in the retrievers' order; the re-scorers after the others, over their union."""
+    lists: dict[int, Candidates] = {}
+    for j, r in enumerate(retrievers):
+        if not getattr(r, "rescores", False):
+            lists[j] = r.search(ctx, n)
+    if len(lists) < len(retrievers):
+        found = [c.ids for c in lists.values()]
+        pool = np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+        for j, r in enumerate(retrievers):
+            if j not in lists:
+                lists[j] = r.search(ctx, n, pool)  # type: ignore[call-arg]
+    return [lists[j] for j in range(len(retrievers))]
+
+
+def top_n(
+    name: str, kind: Kind, scores: np.ndarray, n: int, positive: bool = False, nonzero_only: bool = False
+) -> Candidates:
+    """The `n` highest of a score per chunk, best first (ties keep chunk order). `positive`: drop scores ≤ 0.
+    `nonzero_only` (with `positive`, large indexes): partition only the chunks that scored at all — BM25 leaves most
+    of a million at 0, and partitioning all of them took 20 ms (ties at the cut may then be taken differently)."""
+    if positive and nonzero_only:
+        cand = np.flatnonzero(scores > 0)
+        found = top_n(name, kind, scores[cand], n)
+        return Candidates(name, kind, cand[found.ids], found.scores, scores)
     n = min(n, len(scores))
     top = np.argpartition(-scores, n - 1)[:n] if 0 < n < len(scores) else np.arange(n)
     vals = scores[top].astype(np.float64)
@@ -100,16 +137,31 @@ class DenseChunks:
         return Candidates(self.name, self.kind, ids, np.array([s for _, s in found], np.float64))
 
 
+def rescored(name: str, kind: Kind, n_chunks: int, pool: np.ndarray, scores: np.ndarray, n: int) -> Candidates:
+    """The `n` best of the pool's chunk scores; `full` holds them at the pool's chunks and 0 elsewhere (what the
+    learned ranker reads: its pool is drawn from the lists, so every chunk it asks about was re-scored)."""
+    found = top_n(name, kind, scores, n)
+    full = np.zeros(n_chunks, np.float32)  # calloc: untouched pages cost nothing
+    full[pool] = scores
+    return Candidates(name, kind, pool[found.ids], found.scores, full)
+
+
 class DenseUnits:
     """A chunk as close as its closest sentence: a short answer inside a long chunk is not diluted."""
 
     name, kind = "dense_units", "dense"
 
-    def __init__(self, layout: UnitLayout) -> None:
+    def __init__(self, layout: UnitLayout, rescores: bool = False) -> None:
         self._layout = layout
+        self.rescores = rescores
 
-    def search(self, ctx: QuestionContext, n: int) -> Candidates:
-        return top_n(self.name, self.kind, self._layout.best_per_chunk(ctx.unit_sims), n)
+    def search(self, ctx: QuestionContext, n: int, pool: np.ndarray | None = None) -> Candidates:
+        if pool is None or not isinstance(ctx.unit_sims, UnitSims):
+            sims = ctx.unit_sims.all() if isinstance(ctx.unit_sims, UnitSims) else ctx.unit_sims
+            return top_n(self.name, self.kind, self._layout.best_per_chunk(sims), n)
+        starts, sims = ctx.unit_sims.of_chunks(pool)
+        scores = np.maximum.reduceat(sims, starts) if len(sims) else np.zeros(0, np.float32)
+        return rescored(self.name, self.kind, len(self._layout.offsets) - 1, pool, scores, n)
 
 
 class LatentTerms:
@@ -117,14 +169,19 @@ class LatentTerms:
 
     name, kind = "latent_terms", "dense"
 
-    def __init__(self, unit_sparse: sparse.csr_matrix, layout: UnitLayout) -> None:
+    def __init__(self, unit_sparse: sparse.csr_matrix, layout: UnitLayout, rescores: bool = False) -> None:
         self._units = unit_sparse
         self._layout = layout
+        self.rescores = rescores
 
-    def search(self, ctx: QuestionContext, n: int) -> Candidates:
+    def search(self, ctx: QuestionContext, n: int, pool: np.ndarray | None = None) -> Candidates:
         if ctx.terms is None:
             return top_n(self.name, self.kind, np.zeros(0), 0)
-        return top_n(self.name, self.kind, self._layout.best_per_chunk(self._units @ ctx.terms), n)
+        if pool is None:
+            return top_n(self.name, self.kind, self._layout.best_per_chunk(self._units @ ctx.terms), n)
+        units, starts = units_of(self._layout.offsets, pool)
+        scores = np.maximum.reduceat(self._units[units] @ ctx.terms, starts) if len(units) else np.zeros(0)
+        return rescored(self.name, self.kind, len(self._layout.offsets) - 1, pool, scores, n)
 
 
 class Bm25Chunks:
@@ -132,13 +189,14 @@ class Bm25Chunks:
 
     name, kind = "bm25_chunks", "lexical"
 
-    def __init__(self, lexical: LexicalIndex) -> None:
+    def __init__(self, lexical: LexicalIndex, large: bool = False) -> None:
         self._lexical = lexical
+        self._large = large
 
     def search(self, ctx: QuestionContext, n: int) -> Candidates:
         if not any(ctx.query.tokens):
             return top_n(self.name, self.kind, np.zeros(0), 0)
-        return top_n(self.name, self.kind, self._lexical.scores(ctx.query.tokens), n, positive=True)
+        return top_n(self.name, self.kind, self._lexical.scores(ctx.query.tokens), n, True, self._large)
 
 
 class Bm25Units:
@@ -146,15 +204,16 @@ class Bm25Units:
 
     name, kind = "bm25_units", "lexical"
 
-    def __init__(self, unit_lexical: LexicalIndex, layout: UnitLayout) -> None:
+    def __init__(self, unit_lexical: LexicalIndex, layout: UnitLayout, large: bool = False) -> None:
         self._lexical = unit_lexical
         self._layout = layout
+        self._large = large
 
     def search(self, ctx: QuestionContext, n: int) -> Candidates:
         if not any(ctx.query.tokens):
             return top_n(self.name, self.kind, np.zeros(0), 0)
         scores = self._layout.best_per_chunk(self._lexical.scores(ctx.query.tokens))
-        return top_n(self.name, self.kind, scores, n, positive=True)
+        return top_n(self.name, self.kind, scores, n, True, self._large)
 
 
 class ChunkNgrams:
@@ -162,11 +221,12 @@ class ChunkNgrams:
 
     name, kind = "chunk_ngrams", "lexical"
 
-    def __init__(self, ngrams: LexicalIndex) -> None:
+    def __init__(self, ngrams: LexicalIndex, large: bool = False) -> None:
         self._ngrams = ngrams
+        self._large = large
 
     def search(self, ctx: QuestionContext, n: int) -> Candidates:
         if not any(ctx.query.tokens):
             return top_n(self.name, self.kind, np.zeros(0), 0)
         scores = self._ngrams.scores(self._ngrams.tokens(ctx.query.restored))
-        return top_n(self.name, self.kind, scores, n, positive=True)
+        return top_n(self.name, self.kind, scores, n, True, self._large)

@@ -37,11 +37,13 @@ from .retrievers import (
     QuestionContext,
     Retriever,
     UnitLayout,
+    search_all,
 )
 from .settings import IndexSettings
 from .store import StoredIndex, read_index, read_manifest
 from .target_match import answer_from_targets
 from .target_store import book_for
+from .unit_scores import UnitSims
 from .vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,8 @@ class QAService:
         self.citer = Citer(index.documents, index.chunks, index.lexical.prefix, settings.citation_chars)
         self.vocab = Vocabulary(list(self.texts.values()))
         self.layout = UnitLayout([len(c.units) for c in index.chunks])
+        self.large = len(index.chunks) > settings.rescore_above  # units scored on demand, lists re-scored
+        self.unit_vectors = index.unit_vectors if self.large else np.asarray(index.unit_vectors, np.float32)
         self._sparse = settings.sparse and index.unit_sparse is not None and isinstance(embedder, SparseEmbedder)
         self.unit_sparse_norms = sparse_norms(index.unit_sparse) if self._sparse else None
         self.retrievers = self._retrievers()
@@ -95,12 +99,13 @@ class QAService:
     def _retrievers(self) -> list[Retriever]:
         """The ranked lists, in the order fusion adds them up."""
         index = self.index
-        out: list[Retriever] = [DenseChunks(index.dense, self.settings.hnsw_above), DenseUnits(self.layout)]
+        large = self.large
+        out: list[Retriever] = [DenseChunks(index.dense, self.settings.hnsw_above), DenseUnits(self.layout, large)]
         if self._sparse:
-            out.append(LatentTerms(index.unit_sparse, self.layout))
-        out += [Bm25Chunks(index.lexical), Bm25Units(index.unit_lexical, self.layout)]
+            out.append(LatentTerms(index.unit_sparse, self.layout, large))
+        out += [Bm25Chunks(index.lexical, large), Bm25Units(index.unit_lexical, self.layout, large)]
         if index.chunk_ngrams is not None:
-            out.append(ChunkNgrams(index.chunk_ngrams))
+            out.append(ChunkNgrams(index.chunk_ngrams, large))
         return out
 
     # --- catalogue ------------------------------------------------------------------------------------------------
@@ -131,12 +136,13 @@ class QAService:
         if terms is not None:
             q_terms = np.zeros(self.index.unit_sparse.shape[1], np.float32)
             q_terms[terms[0]] = terms[1]
-        return QuestionContext(query, qv, self.index.unit_vectors @ qv, q_terms)
+        sims = UnitSims(self.unit_vectors, self.layout.offsets, qv) if self.large else self.unit_vectors @ qv
+        return QuestionContext(query, qv, sims, q_terms)
 
     def retrieve(self, question: str, k: int | None = None, doc: str | None = None) -> Retrieval:
         """The ranked lists of the question, ranked into one (fusion, then the learned ranker when fitted)."""
         ctx = self.context(question)
-        lists = [r.search(ctx, self.settings.candidates) for r in self.retrievers]
+        lists = search_all(self.retrievers, ctx, self.settings.candidates)
         return self.assemble(ctx, lists, self.model.ranker if self.model is not None else None, k, doc)
 
     def assemble(
