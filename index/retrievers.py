@@ -20,7 +20,7 @@ from scipy import sparse
 from .dense import DenseIndex
 from .lexical import LexicalIndex
 from .query import Query
-from .unit_scores import UnitSims, units_of
+from .unit_scores import SparseRows, UnitSims, units_of
 
 Kind = Literal["dense", "lexical"]
 
@@ -173,14 +173,15 @@ class LatentTerms:
         self._units = unit_sparse
         self._layout = layout
         self.rescores = rescores
+        self._rows = SparseRows(unit_sparse) if rescores else None
 
     def search(self, ctx: QuestionContext, n: int, pool: np.ndarray | None = None) -> Candidates:
         if ctx.terms is None:
             return top_n(self.name, self.kind, np.zeros(0), 0)
-        if pool is None:
+        if pool is None or self._rows is None:
             return top_n(self.name, self.kind, self._layout.best_per_chunk(self._units @ ctx.terms), n)
         units, starts = units_of(self._layout.offsets, pool)
-        scores = np.maximum.reduceat(self._units[units] @ ctx.terms, starts) if len(units) else np.zeros(0)
+        scores = np.maximum.reduceat(self._rows.dot(units, ctx.terms), starts) if len(units) else np.zeros(0)
         return rescored(self.name, self.kind, len(self._layout.offsets) - 1, pool, scores, n)
 
 

@@ -43,7 +43,7 @@ from .settings import IndexSettings
 from .store import StoredIndex, read_index, read_manifest
 from .target_match import answer_from_targets
 from .target_store import book_for
-from .unit_scores import UnitSims
+from .unit_scores import UnitSims, stored_rows
 from .vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,8 @@ class QAService:
         self.vocab = Vocabulary(list(self.texts.values()))
         self.layout = UnitLayout([len(c.units) for c in index.chunks])
         self.large = len(index.chunks) > settings.rescore_above  # units scored on demand, lists re-scored
-        self.unit_vectors = index.unit_vectors if self.large else np.asarray(index.unit_vectors, np.float32)
+        stored = index.unit_vectors
+        self.unit_vectors = stored_rows(stored) if self.large else np.asarray(stored, np.float32)
         self._sparse = settings.sparse and index.unit_sparse is not None and isinstance(embedder, SparseEmbedder)
         self.unit_sparse_norms = sparse_norms(index.unit_sparse) if self._sparse else None
         self.retrievers = self._retrievers()

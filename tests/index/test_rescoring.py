@@ -19,7 +19,8 @@ from index.retrievers import (
     top_n,
 )
 from index.service import build_service
-from index.unit_scores import UnitSims, units_of
+from index.store import load_sparse, save_sparse
+from index.unit_scores import SparseRows, StoredRows, UnitSims, units_of
 
 RNG = np.random.default_rng(13)
 PER_CHUNK = [2, 1, 3, 4, 1, 2, 3, 2]
@@ -99,7 +100,29 @@ def test_the_service_switches_by_size_and_answers_either_way(settings_factory, t
     build_index(settings)
     service = build_service(settings)
     assert service.large == (rescore_above == 0)
-    assert isinstance(service.unit_vectors, np.memmap) == service.large  # a large index keeps them on disk
+    assert isinstance(service.unit_vectors, StoredRows) == service.large  # a large index keeps them on disk
     r = service.retrieve("Электрондық үкімет порталы қандай қызметтер көрсетеді?")
     assert r.hits and isinstance(r.ctx.unit_sims, UnitSims) == service.large
     assert service.ask("Электрондық үкімет порталы қандай қызметтер көрсетеді?").citations
+
+
+def test_stored_rows_read_what_the_memory_map_holds(tmp_path) -> None:
+    np.save(tmp_path / "units.npy", VECTORS)
+    mapped = np.load(tmp_path / "units.npy", mmap_mode="r")
+    rows = StoredRows(mapped)
+    assert len(rows) == N_UNITS and rows[3:7].tolist() == mapped[3:7].tolist()
+    picked = np.array([0, 1, 2, 5, 9, 10, 17])
+    assert rows[picked].tolist() == mapped[picked].tolist() and rows[np.zeros(0, int)].shape == (0, 8)
+    sims = UnitSims(rows, LAYOUT.offsets, QV)
+    np.testing.assert_allclose(sims.all(), VECTORS.astype(np.float32) @ QV, rtol=1e-6)
+
+
+def test_sparse_rows_read_from_disk_equal_the_row_product(tmp_path) -> None:
+    save_sparse(tmp_path / "terms", TERMS)
+    stored = load_sparse(tmp_path / "terms")
+    picked = np.array([0, 1, 2, 6, 7, 12, 17])
+    want = TERMS[picked] @ QT
+    assert SparseRows(stored)._data is not None  # read from the file, not through the map
+    np.testing.assert_allclose(SparseRows(stored).dot(picked, QT), want, rtol=1e-5)
+    np.testing.assert_allclose(SparseRows(TERMS).dot(picked, QT), want, rtol=1e-6)  # in memory: the product
+    assert SparseRows(stored).dot(np.zeros(0, int), QT).shape == (0,)
