@@ -43,7 +43,7 @@ from .settings import IndexSettings
 from .store import StoredIndex, read_index, read_manifest
 from .target_match import answer_from_targets
 from .target_store import book_for
-from .unit_scores import UnitSims, stored_rows
+from .unit_scores import SparseRows, UnitSims, stored_rows
 from .vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -84,10 +84,11 @@ class QAService:
         self.vocab = Vocabulary(list(self.texts.values()))
         self.layout = UnitLayout([len(c.units) for c in index.chunks])
         self.large = len(index.chunks) > settings.rescore_above  # units scored on demand, lists re-scored
-        stored = index.unit_vectors
-        self.unit_vectors = stored_rows(stored) if self.large else np.asarray(stored, np.float32)
+        self.unit_vectors = stored_rows(index.unit_vectors) if self.large else index.unit_vectors.astype(np.float32)
         self._sparse = settings.sparse and index.unit_sparse is not None and isinstance(embedder, SparseEmbedder)
-        self.unit_sparse_norms = sparse_norms(index.unit_sparse) if self._sparse else None
+        rows = index.unit_sparse if self._sparse else None  # large: read block by block, not copied by a product
+        norms = SparseRows(rows).norms if self.large and rows is not None else lambda: sparse_norms(rows)
+        self.unit_sparse_norms = norms() if rows is not None else None
         self.retrievers = self._retrievers()
         self.facts = ChunkFacts.of(index.chunks, self.texts, index.lexical.prefix)
         n = len(index.chunks)

@@ -127,6 +127,19 @@ class SparseRows:
         owner = np.repeat(np.arange(len(units)), lengths)
         return np.bincount(owner, values, minlength=len(units)).astype(np.float32)
 
+    def norms(self, block: int = 1 << 16) -> np.ndarray:
+        """The L2 norm of every row, read a block of rows at a time (a product over the whole matrix would copy
+        it into memory: 5 GB at a million passages)."""
+        if self._data is None:
+            return np.sqrt(np.asarray(self._matrix.multiply(self._matrix).sum(axis=1)).ravel())
+        n, out = len(self._indptr) - 1, []
+        for a in range(0, n, block):
+            b = min(n, a + block)
+            values = self._data.runs(self._indptr[[a]], self._indptr[[b]]).astype(np.float64)
+            owner = np.repeat(np.arange(b - a), np.diff(self._indptr[a : b + 1]))
+            out.append(np.sqrt(np.bincount(owner, values * values, minlength=b - a)))
+        return np.concatenate(out) if out else np.zeros(0)
+
 
 def _mapped(array: np.ndarray) -> np.memmap | None:
     """The memory map an array is exactly (scipy keeps a map's data as a plain view of it), or None."""

@@ -126,3 +126,5 @@ def test_sparse_rows_read_from_disk_equal_the_row_product(tmp_path) -> None:
     np.testing.assert_allclose(SparseRows(stored).dot(picked, QT), want, rtol=1e-5)
     np.testing.assert_allclose(SparseRows(TERMS).dot(picked, QT), want, rtol=1e-6)  # in memory: the product
     assert SparseRows(stored).dot(np.zeros(0, int), QT).shape == (0,)
+    want_norms = np.sqrt(np.asarray(TERMS.multiply(TERMS).sum(axis=1)).ravel())
+    np.testing.assert_allclose(SparseRows(stored).norms(block=3), want_norms, rtol=1e-5)
