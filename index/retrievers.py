@@ -111,6 +111,7 @@ class UnitLayout:
 
     def __init__(self, units_per_chunk: list[int]) -> None:
         self.offsets = np.cumsum([0, *units_per_chunk])
+        self.max_units = int(max(units_per_chunk, default=0))
 
     def of(self, chunk_id: int) -> slice:
         return slice(int(self.offsets[chunk_id]), int(self.offsets[chunk_id + 1]))
@@ -118,6 +119,22 @@ class UnitLayout:
     def best_per_chunk(self, unit_scores: np.ndarray) -> np.ndarray:
         """A chunk scores as its best unit."""
         return np.maximum.reduceat(unit_scores, self.offsets[:-1])
+
+
+def top_by_units(name: str, kind: Kind, unit_scores: np.ndarray, layout: UnitLayout, n: int) -> Candidates:
+    """The `n` chunks of highest best-unit score (> 0), from the best units alone: the n-th chunk's best unit is
+    among the n × (most units of a chunk) best units. `full` holds the listed chunks' scores (0 elsewhere)."""
+    found = np.flatnonzero(unit_scores > 0)
+    m = n * layout.max_units
+    if len(found) > m:
+        found = found[np.argpartition(-unit_scores[found], m - 1)[:m]]
+    found = found[np.argsort(-unit_scores[found], kind="stable")]
+    chunks = np.searchsorted(layout.offsets, found, side="right") - 1
+    first = np.sort(np.unique(chunks, return_index=True)[1])[:n]  # each chunk at its best unit
+    ids, scores = chunks[first].astype(np.int64), unit_scores[found[first]].astype(np.float64)
+    full = np.zeros(len(layout.offsets) - 1, np.float32)
+    full[ids] = scores
+    return Candidates(name, kind, ids, scores, full)
 
 
 class DenseChunks:
@@ -213,8 +230,10 @@ class Bm25Units:
     def search(self, ctx: QuestionContext, n: int) -> Candidates:
         if not any(ctx.query.tokens):
             return top_n(self.name, self.kind, np.zeros(0), 0)
-        scores = self._layout.best_per_chunk(self._lexical.scores(ctx.query.tokens))
-        return top_n(self.name, self.kind, scores, n, True, self._large)
+        unit_scores = self._lexical.scores(ctx.query.tokens)
+        if self._large:  # a chunk's best unit among the best units: no maximum over millions of units
+            return top_by_units(self.name, self.kind, unit_scores, self._layout, n)
+        return top_n(self.name, self.kind, self._layout.best_per_chunk(unit_scores), n, positive=True)
 
 
 class ChunkNgrams:

@@ -8,14 +8,17 @@ import pytest
 from scipy import sparse
 
 from index.build import build_index
+from index.lexical import LexicalIndex
 from index.query import Query
 from index.retrievers import (
+    Bm25Units,
     Candidates,
     DenseUnits,
     LatentTerms,
     QuestionContext,
     UnitLayout,
     search_all,
+    top_by_units,
     top_n,
 )
 from index.service import build_service
@@ -128,3 +131,22 @@ def test_sparse_rows_read_from_disk_equal_the_row_product(tmp_path) -> None:
     assert SparseRows(stored).dot(np.zeros(0, int), QT).shape == (0,)
     want_norms = np.sqrt(np.asarray(TERMS.multiply(TERMS).sum(axis=1)).ravel())
     np.testing.assert_allclose(SparseRows(stored).norms(block=3), want_norms, rtol=1e-5)
+
+
+def test_the_best_units_give_the_chunks_of_the_best_unit_scores() -> None:
+    layout = UnitLayout(RNG.integers(1, 6, 3000).tolist())
+    scores = np.where(RNG.random(int(layout.offsets[-1])) < 0.3, RNG.random(int(layout.offsets[-1])), 0.0)
+    want = top_n("x", "lexical", layout.best_per_chunk(scores), 60, positive=True)
+    got = top_by_units("x", "lexical", scores, layout, 60)
+    assert got.ids.tolist() == want.ids.tolist() and got.scores.tolist() == want.scores.tolist()
+    assert got.full[got.ids].tolist() == pytest.approx(got.scores.tolist())
+    assert len(top_by_units("x", "lexical", np.zeros(10), UnitLayout([5, 5]), 3)) == 0
+
+
+def test_bm25_units_find_the_same_chunks_on_a_large_index() -> None:
+    units = LexicalIndex.build(["Порталда", "мемлекеттік қызметтер", "Тариф 3887 теңге", "Орталықтар", "теңге"])
+    layout = UnitLayout([2, 1, 1, 1])
+    q = context(None)
+    q = QuestionContext(Query("q", "q", "q", units.tokens("тариф теңге"), "kk", 1.0, frozenset()), QV, q.unit_sims, QT)
+    small, large = Bm25Units(units, layout).search(q, 3), Bm25Units(units, layout, large=True).search(q, 3)
+    assert small.ids.tolist() == large.ids.tolist() == [1, 3]
