@@ -17,6 +17,7 @@ from index.retrievers import (
     LatentTerms,
     QuestionContext,
     UnitLayout,
+    best_positive,
     search_all,
     top_by_units,
     top_n,
@@ -150,3 +151,13 @@ def test_bm25_units_find_the_same_chunks_on_a_large_index() -> None:
     q = QuestionContext(Query("q", "q", "q", units.tokens("тариф теңге"), "kk", 1.0, frozenset()), QV, q.unit_sims, QT)
     small, large = Bm25Units(units, layout).search(q, 3), Bm25Units(units, layout, large=True).search(q, 3)
     assert small.ids.tolist() == large.ids.tolist() == [1, 3]
+
+
+def test_the_sampled_threshold_keeps_the_highest_scores() -> None:
+    scores = np.where(RNG.random(400_000) < 0.6, RNG.random(400_000), 0.0).astype(np.float32)
+    found = best_positive(scores, 60)
+    assert 60 <= len(found) < 1000 and (scores[found] > 0).all()  # a threshold, not every positive score
+    assert set(np.argsort(-scores)[:60].tolist()) <= set(found.tolist())
+    few = np.zeros(400_000, np.float32)
+    few[[5, 70_000]] = [1.0, 2.0]
+    assert best_positive(few, 60).tolist() == [5, 70_000]
