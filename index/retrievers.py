@@ -89,8 +89,8 @@ def top_n(
     name: str, kind: Kind, scores: np.ndarray, n: int, positive: bool = False, nonzero_only: bool = False
 ) -> Candidates:
     """The `n` highest of a score per chunk, best first (ties keep chunk order). `positive`: drop scores ≤ 0.
-    `nonzero_only` (with `positive`, large indexes): partition only the chunks that scored at all — BM25 leaves most
-    of a million at 0, and partitioning all of them took 20 ms (ties at the cut may then be taken differently)."""
+    `nonzero_only` (with `positive`, large indexes): partition only the highest positive scores (`best_positive`):
+    partitioning a million took 20 ms (ties at the cut may then be taken differently)."""
     if positive and nonzero_only:
         cand = best_positive(scores, n)
         found = top_n(name, kind, scores[cand], n)
