@@ -79,6 +79,11 @@ class RetrievalSettings(Section):
         256, ge=1, description="IVF-PQ: k times this many candidates are re-ranked on their exact vectors "
         "(recall@10 on 10^6 passages: 0.84 at nprobe 64 and 64, 0.96 at 256 and 256, 8 ms a question)."
     )
+    rescore_above: int = Field(
+        50_000, ge=0, description="Above this many chunks, the sentence-vector and latent-term lists re-score the "
+        "units of the chunks the other lists found instead of every unit, and the sentence vectors stay "
+        "memory-mapped (at a million passages a full scan takes ≈ 1 s a question and 5 GB of memory; docs/scaling.md)."
+    )
     chunk_chars: int = Field(600, description="Maximum characters of a chunk (multilingual-e5 reads ≤512 tokens).")
     unit_label_words: int = Field(
         8,

@@ -22,6 +22,13 @@ class LexicalIndex:
         index._bm25.index([index.tokens(t) or [""] for t in texts], show_progress=False)
         return index
 
+    @classmethod
+    def of_keys(cls, keys: list[list[str]], prefix: int = 5) -> LexicalIndex:
+        """From texts already analysed (`tokens` of each): benchmarks that reuse the keys of repeated sentences."""
+        index = cls(bm25s.BM25(k1=1.2, b=0.75), prefix)
+        index._bm25.index(keys, show_progress=False)
+        return index
+
     def tokens(self, text: str) -> list[str]:
         return char_ngrams(text, self.ngram) if self.ngram else analyse(text, self.prefix)
 

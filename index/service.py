@@ -39,10 +39,12 @@ from .retrievers import (
     QuestionContext,
     Retriever,
     UnitLayout,
+    search_all,
 )
 from .store import StoredIndex, read_index, read_manifest
 from .target_match import answer_from_targets
 from .target_store import book_for
+from .unit_scores import SparseRows, UnitSims, stored_rows
 from .vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -82,10 +84,14 @@ class QAService:
         self.citer = Citer(index.documents, index.chunks, index.lexical.prefix, settings.retrieval.citation_chars)
         self.vocab = Vocabulary(list(self.texts.values()))
         self.layout = UnitLayout([len(c.units) for c in index.chunks])
+        self.large = len(index.chunks) > settings.retrieval.rescore_above  # units scored on demand, lists re-scored
+        self.unit_vectors = stored_rows(index.unit_vectors) if self.large else index.unit_vectors.astype(np.float32)
         self._sparse = (
             settings.retrieval.sparse and index.unit_sparse is not None and isinstance(embedder, SparseEmbedder)
         )
-        self.unit_sparse_norms = sparse_norms(index.unit_sparse) if self._sparse else None
+        rows = index.unit_sparse if self._sparse else None  # large: read block by block, not copied by a product
+        norms = SparseRows(rows).norms if self.large and rows is not None else lambda: sparse_norms(rows)
+        self.unit_sparse_norms = norms() if rows is not None else None
         self.retrievers = self._retrievers()
         self.facts = ChunkFacts.of(index.chunks, self.texts, index.lexical.prefix)
         n = len(index.chunks)
@@ -98,12 +104,16 @@ class QAService:
     def _retrievers(self) -> list[Retriever]:
         """The ranked lists, in the order fusion adds them up."""
         index = self.index
-        out: list[Retriever] = [DenseChunks(index.dense, self.settings.retrieval.hnsw_above), DenseUnits(self.layout)]
+        large = self.large
+        out: list[Retriever] = [
+            DenseChunks(index.dense, self.settings.retrieval.hnsw_above),
+            DenseUnits(self.layout, large),
+        ]
         if self._sparse:
-            out.append(LatentTerms(index.unit_sparse, self.layout))
-        out += [Bm25Chunks(index.lexical), Bm25Units(index.unit_lexical, self.layout)]
+            out.append(LatentTerms(index.unit_sparse, self.layout, large))
+        out += [Bm25Chunks(index.lexical, large), Bm25Units(index.unit_lexical, self.layout, large)]
         if index.chunk_ngrams is not None:
-            out.append(ChunkNgrams(index.chunk_ngrams))
+            out.append(ChunkNgrams(index.chunk_ngrams, large))
         return out
 
     # --- catalogue ------------------------------------------------------------------------------------------------
@@ -134,12 +144,13 @@ class QAService:
         if terms is not None:
             q_terms = np.zeros(self.index.unit_sparse.shape[1], np.float32)
             q_terms[terms[0]] = terms[1]
-        return QuestionContext(query, qv, self.index.unit_vectors @ qv, q_terms)
+        sims = UnitSims(self.unit_vectors, self.layout.offsets, qv) if self.large else self.unit_vectors @ qv
+        return QuestionContext(query, qv, sims, q_terms)
 
     def retrieve(self, question: str, k: int | None = None, doc: str | None = None) -> Retrieval:
         """The ranked lists of the question, ranked into one (fusion, then the learned ranker when fitted)."""
         ctx = self.context(question)
-        lists = [r.search(ctx, self.settings.retrieval.candidates) for r in self.retrievers]
+        lists = search_all(self.retrievers, ctx, self.settings.retrieval.candidates)
         return self.assemble(ctx, lists, self.model.ranker if self.model is not None else None, k, doc)
 
     def assemble(

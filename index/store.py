@@ -61,7 +61,7 @@ class StoredIndex:
     documents: dict[str, Document]
     chunks: list[Chunk]
     dense: DenseIndex
-    unit_vectors: np.ndarray  # one row per (chunk, unit) in chunk order
+    unit_vectors: np.ndarray  # one row per (chunk, unit) in chunk order (read back: float16, memory-mapped)
     lexical: LexicalIndex
     unit_lexical: LexicalIndex  # BM25 over single sentences / items / rows: sharper term co-occurrence
     path: Path
@@ -210,7 +210,7 @@ def read_index(index_dir: Path, embedder_id: str | None = None) -> StoredIndex:
                     )
                 )
         dense = DenseIndex.load(index_dir / "dense.faiss")
-        unit_vectors = np.load(index_dir / "units.npy").astype(np.float32)
+        unit_vectors = np.load(index_dir / "units.npy", mmap_mode="r")  # float16; the service decides what to load
         lexical = LexicalIndex.load(index_dir / "lexical", manifest.stem_prefix)
         unit_lexical = LexicalIndex.load(index_dir / "lexical-units", manifest.stem_prefix)
         unit_sparse = load_sparse(index_dir / "units-sparse")
