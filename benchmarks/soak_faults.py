@@ -163,10 +163,10 @@ def index_build(stack: Stack, load: Load, hold: float) -> Fault:
     from app.live import published_version
 
     assert stack.cluster is not None
-    link = stack.index.index_dir
+    link = stack.index.retrieval.index_dir
     before = published_version(link)
     n = next(_builds)  # a new document each time: every run of this fault publishes a new version
-    (stack.index.corpus_dir / f"soak-ecp-{n}.txt").write_text(f"{NEW_DOC} ({n})", encoding="utf-8")
+    (stack.index.retrieval.corpus_dir / f"soak-ecp-{n}.txt").write_text(f"{NEW_DOC} ({n})", encoding="utf-8")
     with measured("index-build", load, stack) as fault:
         build = _build(stack)
         while build.poll() is None and not list(link.parent.glob("*.partial")):

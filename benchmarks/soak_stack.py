@@ -40,24 +40,23 @@ def _index(folder: Path, real: bool) -> tuple[Settings, dict[str, str]]:
     if not real:
         shutil.copytree(ROOT / "tests" / "data" / "corpus", folder / "corpus")
         index = Settings.of(corpus_dir=folder / "corpus", index_dir=folder / "index", embedder="hash",
-                              curated_file=folder / "curated.toml", abstain_below=0.0)  # fmt: skip
+                            curated_file=folder / "curated.toml", abstain_below=0.0)  # fmt: skip
         build_index(index)
         return index, {}
     source = Settings.load()  # JAUAP_INDEX_DIR / JAUAP_ENGINE_DIR of the caller, else artifacts/ of the project
-    if not source.index_dir.exists():
-        raise SystemExit(f"no index at {source.index_dir}: build it with `python -m index build` (or --tiny)")
-    built = source.index_dir.resolve()
+    if not source.retrieval.index_dir.exists():
+        raise SystemExit(f"no index at {source.retrieval.index_dir}: build it with `python -m index build` (or --tiny)")
+    built = source.retrieval.index_dir.resolve()
     shutil.copytree(built, folder / built.name)
     (folder / "index").symlink_to(built.name)
     cache = built.parent / "embedding-cache.sqlite3"
     if cache.exists():
         shutil.copy2(cache, folder / cache.name)
-    shutil.copytree(source.corpus_dir, folder / "corpus")
-    index = source.model_copy(update={"corpus_dir": folder / "corpus", "index_dir": folder / "index",
-                                      "curated_file": folder / "curated.toml"})  # fmt: skip
-    if source.curated_file.exists():
-        shutil.copy2(source.curated_file, index.curated_file)
-    return index, {"JAUAP_ENGINE_DIR": str(source.engine_dir), "JAUAP_EMBED_THREADS": "1"}
+    shutil.copytree(source.retrieval.corpus_dir, folder / "corpus")
+    index = source.replace(corpus_dir=folder / "corpus", index_dir=folder / "index", curated_file=folder / "curated.toml")
+    if source.retrieval.curated_file.exists():
+        shutil.copy2(source.retrieval.curated_file, index.retrieval.curated_file)
+    return index, {"JAUAP_ENGINE_DIR": str(source.retrieval.engine_dir), "JAUAP_EMBED_THREADS": "1"}
 
 
 class Stack:

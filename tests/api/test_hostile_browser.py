@@ -15,15 +15,13 @@ from urllib.parse import quote
 
 import pytest
 import uvicorn
-from test_browser import (  # the Chromium fixtures and helpers of the widget tests
-    CHROMIUM,
-    CHROMIUM_ARGS,
+from test_browser import (  # the Chromium fixture and helpers of the widget tests
     Servers,
     _hostile_server,
     _listening_socket,
     ask,
+    browser,  # noqa: F401  (one headless Chromium per module, launched by the widget tests' fixture)
     open_widget,
-    playwright_api,
 )
 
 from api.app import create_app
@@ -127,19 +125,9 @@ def hostile_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostil
         api_sock.close()
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
-def tab(chromium: object) -> Iterator[object]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 820}, locale="kk-KZ")
+def tab(browser: object) -> Iterator[object]:  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 820}, locale="kk-KZ")
     p = context.new_page()
     p.set_default_timeout(20_000)
     dialogs: list[str] = []
