@@ -53,7 +53,8 @@ def _index(folder: Path, real: bool) -> tuple[Settings, dict[str, str]]:
     if cache.exists():
         shutil.copy2(cache, folder / cache.name)
     shutil.copytree(source.retrieval.corpus_dir, folder / "corpus")
-    index = source.replace(corpus_dir=folder / "corpus", index_dir=folder / "index", curated_file=folder / "curated.toml")
+    curated = folder / "curated.toml"
+    index = source.replace(corpus_dir=folder / "corpus", index_dir=folder / "index", curated_file=curated)
     if source.retrieval.curated_file.exists():
         shutil.copy2(source.retrieval.curated_file, index.retrieval.curated_file)
     return index, {"JAUAP_ENGINE_DIR": str(source.retrieval.engine_dir), "JAUAP_EMBED_THREADS": "1"}
