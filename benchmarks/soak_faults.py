@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 from soak_load import Load
-from soak_stack import HOOK, MALFORMED, SECRET, STALL, Stack, message
+from soak_stack import HOOK, MALFORMED, SECRET, STALL, Postgres, Redis, Stack, message, wait_for
 
 NEW_DOC = "Цифрлық қолтаңба (ЭЦҚ) алу үшін азамат eGov mobile қосымшасында өтінім береді. Кілт бір жыл жарамды."
 QUESTION = "«Электрондық үкімет» порталын күн сайын қанша азамат пайдаланады?"
@@ -35,14 +35,6 @@ class Fault:
     restored: float = 0.0  # set by a fault whose part comes back before the end of its block
 
 
-def _wait(check: Callable[[], bool], what: str, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{what} not within {timeout:.0f} s")
-        time.sleep(0.1)
-
-
 def ready(stack: Stack) -> bool:
     """Every replica answers /readyz with status 'ready' (nothing degraded, spools delivered)."""
     assert stack.cluster is not None
@@ -58,7 +50,7 @@ def measured(name: str, load: Load, stack: Stack) -> Iterator[Fault]:
     fault = Fault(name, start=time.monotonic())
     yield fault
     restored = fault.restored or time.monotonic()
-    _wait(lambda: ready(stack), f"{name}: every replica ready again")
+    wait_for(lambda: ready(stack), f"{name}: every replica ready again", 120)
     fault.end = time.monotonic()
     fault.recovery_s = round(fault.end - restored, 2)
     time.sleep(1.0)  # requests sent up to a second after recovery count for the fault (counted once they end)
@@ -75,22 +67,22 @@ def kill_api(stack: Stack, load: Load, hold: float) -> Fault:
     return fault
 
 
-def redis_outage(stack: Stack, load: Load, hold: float) -> Fault:
-    assert stack.redis is not None
-    with measured("redis", load, stack) as fault:
-        stack.redis.stop()
+def _outage(name: str, part: Redis | Postgres | None, stack: Stack, load: Load, hold: float) -> Fault:
+    """A shared part stopped `hold` seconds, then started again."""
+    assert part is not None
+    with measured(name, load, stack) as fault:
+        part.stop()
         time.sleep(hold)
-        stack.redis.start()
+        part.start()
     return fault
+
+
+def redis_outage(stack: Stack, load: Load, hold: float) -> Fault:
+    return _outage("redis", stack.redis, stack, load, hold)
 
 
 def postgres_outage(stack: Stack, load: Load, hold: float) -> Fault:
-    assert stack.postgres is not None
-    with measured("postgres", load, stack) as fault:
-        stack.postgres.stop()
-        time.sleep(hold)
-        stack.postgres.start()
-    return fault
+    return _outage("postgres", stack.postgres, stack, load, hold)
 
 
 _update_ids = iter(range(10**6, 10**7))
@@ -120,7 +112,7 @@ def bot_api_errors(stack: Stack, load: Load, hold: float) -> Fault:
         stack.telegram.fail("sendMessage", 429, 500, 502, STALL, MALFORMED)
         statuses = [_hook(stack.cluster.lb, {"update_id": next(_update_ids), **message(QUESTION, user_id=c)})
                     for c in chats]  # fmt: skip
-        _wait(lambda: all(_answers(stack, c) for c in chats), "every update answered", 120)
+        wait_for(lambda: all(_answers(stack, c) for c in chats), "every update answered", 120)
     fault.failed += sum(1 for s in statuses if s != 200)
     apology = t("error", "kk")
     fault.lost = sum(1 for c in chats if not _answers(stack, c) or apology in _answers(stack, c))
@@ -136,7 +128,7 @@ def duplicate_update(stack: Stack, load: Load, hold: float) -> Fault:
         _hook(stack.cluster.lb, {"update_id": next(_update_ids), **message(QUESTION, user_id=reference)})
         update = {"update_id": next(_update_ids), **message(QUESTION, user_id=twice)}
         statuses = [_hook(base, update) for base in (stack.cluster.lb, *stack.cluster.replicas, stack.cluster.lb)]
-        _wait(lambda: bool(_answers(stack, reference) and _answers(stack, twice)), "both updates answered", 60)
+        wait_for(lambda: bool(_answers(stack, reference) and _answers(stack, twice)), "both updates answered", 60)
         time.sleep(hold)  # time for a wrong second answer to arrive
     fault.failed += sum(1 for s in statuses if s != 200)
     once, got = len(_answers(stack, reference)), len(_answers(stack, twice))
@@ -185,7 +177,7 @@ def index_build(stack: Stack, load: Load, hold: float) -> Fault:
             versions = {httpx.get(f"{b}/healthz", timeout=5).json()["index_version"] for b in stack.cluster.replicas}
             return versions == {after}
 
-        _wait(switched, "both replicas on the new index", 300)
+        wait_for(switched, "both replicas on the new index", 300)
     fault.lost = 0 if after != before else 1
     fault.notes.append(f"{before} -> {after}")
     return fault

@@ -23,13 +23,14 @@ for extra in (ROOT, ROOT / "tests" / "replicas", ROOT / "tests" / "bot"):
         sys.path.insert(0, str(extra))
 
 from cluster import ReplicaCluster  # noqa: E402
-from engines import Postgres, Redis  # noqa: E402
+from engines import Postgres, Redis, wait_for  # noqa: E402
 from fake_telegram import MALFORMED, STALL, TOKEN, FakeTelegram, message  # noqa: E402
 
 from config import Settings  # noqa: E402
 from index.build import build_index  # noqa: E402
 
-__all__ = ["MALFORMED", "STALL", "Stack", "message"]  # the fault module's Bot API controls come through here
+# the fault module's Bot API controls and the harness's parts come through here (this module puts tests/ on the path)
+__all__ = ["MALFORMED", "STALL", "Postgres", "Redis", "Stack", "message", "wait_for"]
 SECRET = "soak-secret"
 HOOK = "/telegram/hook"
 ADMIN = "soak-admin"

@@ -19,18 +19,20 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from config import Settings
+from config import RetrievalSettings, Settings
+
+_DEFAULT = {name: field.default for name, field in RetrievalSettings.model_fields.items()}
 
 
 @dataclass(frozen=True)
 class DenseConfig:
-    """Where the index type switches, and its search-time knobs (Settings: JAUAP_HNSW_ABOVE, …)."""
+    """Where the index type switches, and its search-time knobs (Settings: JAUAP_HNSW_ABOVE, …; their defaults)."""
 
-    hnsw_above: int = 50_000
-    ivfpq_above: int = 500_000
-    hnsw_ef_search: int = 256
-    ivf_nprobe: int = 256
-    refine_factor: int = 256  # the PQ shortlist holds k * this many candidates, re-ranked exactly
+    hnsw_above: int = _DEFAULT["hnsw_above"]
+    ivfpq_above: int = _DEFAULT["ivfpq_above"]
+    hnsw_ef_search: int = _DEFAULT["hnsw_ef_search"]
+    ivf_nprobe: int = _DEFAULT["ivf_nprobe"]
+    refine_factor: int = _DEFAULT["refine_factor"]  # the PQ shortlist holds k * this many candidates, re-ranked exactly
 
 
 def dense_config(settings: Settings) -> DenseConfig:

@@ -113,6 +113,10 @@ class UnitLayout:
         self.offsets = np.cumsum([0, *units_per_chunk])
         self.max_units = int(max(units_per_chunk, default=0))
 
+    @property
+    def chunks(self) -> int:
+        return len(self.offsets) - 1
+
     def of(self, chunk_id: int) -> slice:
         return slice(int(self.offsets[chunk_id]), int(self.offsets[chunk_id + 1]))
 
@@ -148,7 +152,7 @@ def top_by_units(name: str, kind: Kind, unit_scores: np.ndarray, layout: UnitLay
     chunks = np.searchsorted(layout.offsets, found, side="right") - 1
     first = np.sort(np.unique(chunks, return_index=True)[1])[:n]  # each chunk at its best unit
     ids, scores = chunks[first].astype(np.int64), unit_scores[found[first]].astype(np.float64)
-    full = np.zeros(len(layout.offsets) - 1, np.float32)
+    full = np.zeros(layout.chunks, np.float32)
     full[ids] = scores
     return Candidates(name, kind, ids, scores, full)
 
@@ -189,12 +193,14 @@ class DenseUnits:
         self.rescores = rescores
 
     def search(self, ctx: QuestionContext, n: int, pool: np.ndarray | None = None) -> Candidates:
-        if pool is None or not isinstance(ctx.unit_sims, UnitSims):
-            sims = ctx.unit_sims.all() if isinstance(ctx.unit_sims, UnitSims) else ctx.unit_sims
+        sims = ctx.unit_sims
+        if not isinstance(sims, UnitSims):
             return top_n(self.name, self.kind, self._layout.best_per_chunk(sims), n)
-        starts, sims = ctx.unit_sims.of_chunks(pool)
+        if pool is None:  # a large index asked for a full scan
+            return top_n(self.name, self.kind, self._layout.best_per_chunk(sims.all()), n)
+        starts, sims = sims.of_chunks(pool)
         scores = np.maximum.reduceat(sims, starts) if len(sims) else np.zeros(0, np.float32)
-        return rescored(self.name, self.kind, len(self._layout.offsets) - 1, pool, scores, n)
+        return rescored(self.name, self.kind, self._layout.chunks, pool, scores, n)
 
 
 class LatentTerms:
@@ -215,7 +221,7 @@ class LatentTerms:
             return top_n(self.name, self.kind, self._layout.best_per_chunk(self._units @ ctx.terms), n)
         units, starts = units_of(self._layout.offsets, pool)
         scores = np.maximum.reduceat(self._rows.dot(units, ctx.terms), starts) if len(units) else np.zeros(0)
-        return rescored(self.name, self.kind, len(self._layout.offsets) - 1, pool, scores, n)
+        return rescored(self.name, self.kind, self._layout.chunks, pool, scores, n)
 
 
 class Bm25Chunks:

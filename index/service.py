@@ -89,9 +89,10 @@ class QAService:
         self._sparse = (
             settings.retrieval.sparse and index.unit_sparse is not None and isinstance(embedder, SparseEmbedder)
         )
-        rows = index.unit_sparse if self._sparse else None  # large: read block by block, not copied by a product
-        norms = SparseRows(rows).norms if self.large and rows is not None else lambda: sparse_norms(rows)
-        self.unit_sparse_norms = norms() if rows is not None else None
+        self.unit_sparse_norms = None
+        if self._sparse:  # large: read block by block (a product would copy the whole matrix into memory)
+            rows = index.unit_sparse
+            self.unit_sparse_norms = SparseRows(rows).norms() if self.large else sparse_norms(rows)
         self.retrievers = self._retrievers()
         self.facts = ChunkFacts.of(index.chunks, self.texts, index.lexical.prefix)
         n = len(index.chunks)
@@ -103,12 +104,9 @@ class QAService:
 
     def _retrievers(self) -> list[Retriever]:
         """The ranked lists, in the order fusion adds them up."""
-        index = self.index
-        large = self.large
-        out: list[Retriever] = [
-            DenseChunks(index.dense, self.settings.retrieval.hnsw_above),
-            DenseUnits(self.layout, large),
-        ]
+        index, large = self.index, self.large
+        out: list[Retriever] = [DenseChunks(index.dense, self.settings.retrieval.hnsw_above)]
+        out.append(DenseUnits(self.layout, large))
         if self._sparse:
             out.append(LatentTerms(index.unit_sparse, self.layout, large))
         out += [Bm25Chunks(index.lexical, large), Bm25Units(index.unit_lexical, self.layout, large)]

@@ -13,6 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import uvicorn
+from test_browser import (
+    CHROMIUM,
+    browser,  # noqa: F401  (the widget tests' headless Chromium, one per module)
+)
 from test_targets_api import TargetService
 
 from api.app import create_app
@@ -22,9 +26,6 @@ from index.build import build_index
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
 TINY = Path(__file__).resolve().parents[1] / "data" / "corpus"
 PLAN = (
     "Жоспар\n\nМіндеті: байланысты дамыту. Нысаналы индикаторлар: 1) Интернет желісіне қолжетімді үй "
@@ -68,17 +69,15 @@ def api(served: tuple[str, object]) -> str:
 
 
 @pytest.fixture
-def page(api: str) -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="kk-KZ")
-        pg = context.new_page()
-        pg.set_default_timeout(20_000)
-        errors: list[str] = []
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        yield pg
-        browser.close()
-        assert not errors, f"JavaScript errors: {errors}"
+def page(api: str, browser: object) -> Iterator[object]:  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="kk-KZ")
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
 
 
 def cells(page: object, column: int) -> list[str]:
