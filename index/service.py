@@ -209,7 +209,7 @@ class QAService:
         )
         if target is not None:  # one indicator matches clearly: its statement answers, with its year and value
             span = Span(target.doc, target.start, target.end, self.texts[target.doc][target.start : target.end])
-            return Answer(question, span, citations, False, conf, target=target)
+            return Answer(question, span, answer_first(citations, span), False, conf, target=target)
         span = None if reason or best is None else best.span
         if span is not None and self.model is not None:
             citations = answer_first(citations, span)

@@ -261,7 +261,42 @@ def test_a_question_for_a_programme_target_is_answered_by_its_row(service: QASer
     text = service.document(answer.answer.doc).text
     assert text[answer.answer.start : answer.answer.end] == answer.answer.text
     assert "80 %" in answer.answer.text
+    # the passage that holds the row is cited first, where the reader looks for the highlighted answer
+    first = answer.citations[0]
+    assert first.doc == answer.answer.doc and first.start <= answer.answer.start < first.end
 
 
 def test_a_question_that_names_no_indicator_gets_no_target(service: QAService) -> None:
     assert service.ask("Байланыс орталығы қашан жұмыс істейді?").target is None
+
+
+def test_a_target_answer_is_cited_first_even_when_another_passage_ranks_higher(tmp_path, settings_factory) -> None:
+    from index.build import build_index
+    from index.service import build_service
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "review.txt").write_text(  # repeats the question's words, states no target: ranked first
+        "Компьютерлік сауаттылық деңгейі\n\n"
+        "Компьютерлік сауаттылық деңгейі туралы сұрақ жиі қойылады: компьютерлік сауаттылық деңгейі қандай болуы "
+        "тиіс, компьютерлік сауаттылық деңгейі қалай өлшенеді, компьютерлік сауаттылық деңгейі неге маңызды.",
+        encoding="utf-8",
+    )
+    (corpus / "programme.txt").write_text(
+        "Нысаналы индикаторлар\n\n"
+        "Бағдарламаны іске асыру мынадай нәтижелерге қол жеткізуге мүмкіндік береді:\n"
+        "1) халықтың компьютерлік сауаттылық деңгейі 2020 жылы - 80 %;\n"
+        "2) мемлекеттік органдардың ақпараттық жүйелерінің саны 2020 жылы - 120.",
+        encoding="utf-8",
+    )
+    settings = settings_factory(tmp_path, corpus=corpus)
+    build_index(settings)
+    service = build_service(settings)
+    question = "2020 жылы компьютерлік сауаттылық деңгейі қандай болуы тиіс?"
+    ranked = service.search(question)
+    assert ranked[0].doc == "review.txt"  # what the retrievers alone put first
+    answer = service.ask(question)
+    assert answer.target is not None and "80 %" in answer.answer.text
+    first = answer.citations[0]  # the reader finds the highlighted row in the first passage
+    assert first.doc == "programme.txt" and first.start <= answer.answer.start < first.end
+    assert sorted((c.doc, c.start) for c in answer.citations) == sorted((c.doc, c.start) for c in ranked)
