@@ -137,8 +137,8 @@ class LogWriter:
         except Exception as exc:
             if _is_outage(exc) and not self._spool(rows):
                 return False
-            if not _is_outage(exc):
-                logger.exception("query log write failed; %d held rows dropped", len(rows))
+            if not _is_outage(exc):  # a row the database refuses loses only itself, as in `_write`
+                self._write_each(rows)
         self.held.clear()
         logger.info("query log: %d rows held in memory are stored", len(rows))
         return True

@@ -128,3 +128,26 @@ def test_rows_the_spool_disk_refuses_are_held_and_stored_when_the_disk_is_back(t
         assert [(f.answer_id, f.rating) for f in log.feedback()] == [("held0", -1)]
     finally:
         log.close()
+
+
+def test_a_held_row_the_database_refuses_loses_only_itself(tmp_path, monkeypatch) -> None:
+    """Held rows go back to the database as one batch; a row it refuses (not an outage) must not take the others
+    with it, as on the normal write path (`test_a_row_the_database_refuses_loses_only_itself`)."""
+    down = _database_down(monkeypatch)
+    blocked = tmp_path / "disk"
+    blocked.write_text("a file where the spool folder should be: the spool's disk refuses rows")
+    log = QueryLog(tmp_path / "q.sqlite3", spool_dir=blocked / "spool")
+    try:
+        for answer_id in ("before", None, "after"):
+            if answer_id is None:
+                log._submit("questions", {"answer_id": "poisoned"})  # NOT NULL columns missing: refused
+                continue
+            log.log_question(answer_id=answer_id, channel="web", question="q", lang="kk", abstained=False,
+                             confidence=0.5, top_doc=None, latency_ms=1.0)  # fmt: skip
+        log.flush()
+        assert len(log._writer.held) == 3
+        down[0] = False  # the database is back, the disk still refuses: the held rows go to the database
+        _wait(lambda: log._writer.held == [])
+        assert sorted(q.answer_id for q in log.questions()) == ["after", "before"]
+    finally:
+        log.close()
