@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .errors import BadQuestionError
-from .text import fold, has_kazakh_letters, numbers, repair_words, stem, words
+from .text import fold, has_kazakh_letters, lower, numbers, repair_words, stem, words
 from .transliterate import harmonise, is_latin, latin_to_cyrillic, respell
 from .vocabulary import Vocabulary
 
@@ -73,7 +73,7 @@ def clean_question(question: object, max_chars: int) -> str:
 def detect_lang(text: str) -> str:
     if has_kazakh_letters(text):
         return "kk"
-    ws = [w.lower() for w in words(text)]
+    ws = [lower(w) for w in words(text)]
     russian = sum(w in _RUSSIAN for w in ws)
     return "ru" if ws and russian >= max(1, len(ws) // 8) else "kk"
 
@@ -127,7 +127,7 @@ def analyse_question(question: str, vocab: Vocabulary, prefix: int, max_chars: i
         pieces.append(text[pos : m.start()])
         pos = m.end()
         r_key, surface = _restore(w, lang, plain, vocab, prefix)
-        pieces.append(w if surface.lower() == w.lower() else surface)
+        pieces.append(w if lower(surface) == lower(w) else surface)
         tokens.append(stem(r_key or fold(w), prefix))
         if len(w) >= 3:
             total += 1

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from .transliterate import PLAIN_LETTER, latin_to_cyrillic
+from .transliterate import PLAIN_LETTER, latin_to_cyrillic, lower
 
 ANALYSER_VERSION = "6"
 
@@ -67,11 +67,6 @@ def clean(text: str) -> str:
     return _MULTI_SPACE.sub(" ", repair_words(text)).strip()
 
 
-def lower(text: str) -> str:
-    """Turkic-aware lower-casing (İ→i, I→ı is wrong for Kazakh Latin words written in capitals, so I→i)."""
-    return text.replace("İ", "i").lower()
-
-
 # --- folding onto one script- and keyboard-independent key -------------------------------------------------------
 # Cyrillic: Kazakh-specific letters onto the plain-keyboard letters people type instead; soft/hard signs dropped;
 # iotated vowels spelled out so that Latin "iu"/"ia" meet "ю"/"я".
@@ -85,7 +80,20 @@ _DOUBLES = re.compile(r"(\w)\1+")
 
 @lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
-    """One key per word whatever the script or keyboard: `Қазақстан`, `Казакстан`, `Qazaqstan` → `казакстан`."""
+    """One key per word whatever the script or keyboard: `Қазақстан`, `Казакстан`, `Qazaqstan` → `казакстан`.
+
+    A key folded again stays the same: a word of mixed scripts can become another word by folding («Jъ» → «j», a
+    Latin word), so it is folded until nothing changes (twice at most for any word seen so far)."""
+    key = _fold(word)
+    for _ in range(3):
+        again = _fold(key)
+        if again == key:
+            break
+        key = again
+    return key
+
+
+def _fold(word: str) -> str:
     w = lower(repair_homoglyphs(unicodedata.normalize("NFC", word)))
     if not CYRILLIC.search(w):  # Kazakh Latin (2021 or informal): its Cyrillic spelling, then the same folding
         w = latin_to_cyrillic(w)

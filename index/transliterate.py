@@ -26,23 +26,29 @@ _PLAIN = str.maketrans(PLAIN_LETTER)
 _LATIN_WORD = re.compile(r"^[a-zäáçğǵıñńöóşūúüýw]+$", re.IGNORECASE)
 
 
+def lower(text: str) -> str:
+    """Turkic-aware lower-casing (İ→i, I→ı is wrong for Kazakh Latin words written in capitals, so I→i). Python's
+    own turns İ into two characters (i and a combining dot), which splits a word in two."""
+    return text.replace("İ", "i").lower()
+
+
 def is_latin(word: str) -> bool:
     return bool(_LATIN_WORD.match(word))
 
 
 def latin_to_cyrillic(word: str) -> str:
     """`qanşasyn` → `қаншасын`, `Memkorporatsiia` → `Мемкорпорацийа`-like: close enough for a vocabulary match."""
-    lower = word.replace("İ", "i").lower()
+    low = lower(word)
     out: list[str] = []
     i = 0
-    while i < len(lower):
+    while i < len(low):
         for lat, cyr in _LAT_DIGRAPHS:
-            if lower.startswith(lat, i):
+            if low.startswith(lat, i):
                 out.append(cyr)
                 i += len(lat)
                 break
         else:
-            ch = lower[i]
+            ch = low[i]
             if ch == "i":  # й after a vowel ("qai" → қай), и elsewhere
                 out.append("й" if out and out[-1] in _VOWELS else "и")
             else:
@@ -54,13 +60,13 @@ def latin_to_cyrillic(word: str) -> str:
 
 def harmonise(word: str) -> str:
     """Plain-keyboard Cyrillic → Kazakh letters by vowel harmony (only for words with a clear harmony)."""
-    lower = word.lower()
+    low = lower(word)
     # ы is always back and е, и (typed for і) front; а, о, у stand for both classes
-    back, front = "ы" in lower, bool(set(lower) & {"е", "и"})
+    back, front = "ы" in low, bool(set(low) & {"е", "и"})
     if back and front:
         return word
     table = {"а": "ә", "о": "ө", "у": "ү", "и": "і"} if front else {"к": "қ", "г": "ғ", "у": "ұ"}
-    out = "".join(table.get(ch, ch) for ch in lower)
+    out = "".join(table.get(ch, ch) for ch in low)
     return out.capitalize() if word[:1].isupper() else out
 
 
@@ -76,8 +82,8 @@ def respell(typed: str, corpus_word: str) -> str:
     """A word typed without Kazakh letters, spelt like the corpus word it begins like over their common part, its
     ending read by the harmony of that part's last vowel: `компаниялар` keeps компания's letters, where harmony over
     the whole word would read the Russian loan as Kazakh (көмпәніяләр)."""
-    common = common_prefix(typed.lower().translate(_PLAIN), corpus_word.lower().translate(_PLAIN))
-    head, tail = corpus_word.lower()[:common], typed.lower()[common:]
+    common = common_prefix(lower(typed).translate(_PLAIN), lower(corpus_word).translate(_PLAIN))
+    head, tail = lower(corpus_word)[:common], lower(typed)[common:]
     if tail:
         anchor = next((ch for ch in reversed(head) if ch in _VOWELS), "")
         tail = harmonise(anchor + tail)[len(anchor) :]

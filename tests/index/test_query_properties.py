@@ -82,7 +82,8 @@ def test_restoration_replaces_words_in_place(text: str) -> None:
     except BadQuestionError:
         return
     assert q.original == text
-    restored = q.restored.split(" (", 1)[0] if q.long_forms else q.restored
+    # the long forms of the acronyms it names are appended for the embedder: " (long form; …)"
+    restored = q.restored.removesuffix(" (" + "; ".join(" ".join(long) for long in q.long_forms) + ")")
     # the characters between words are the cleaned question's own, word for word
     assert WORD.split(restored) == WORD.split(q.text)
     assert len(q.own_tokens) == len(WORD.findall(q.text))
