@@ -42,7 +42,7 @@ from .retrievers import (
     search_all,
 )
 from .store import StoredIndex, read_index, read_manifest
-from .target_match import answer_from_targets
+from .target_match import answer_from_targets, rows_at
 from .target_store import book_for
 from .unit_scores import SparseRows, UnitSims, stored_rows
 from .vocabulary import Vocabulary
@@ -213,7 +213,10 @@ class QAService:
         span = None if reason or best is None else best.span
         if span is not None and self.model is not None:
             citations = answer_first(citations, span)
-        return Answer(question, span, citations, reason is not None, conf, abstain_reason=reason)
+        rows = None
+        if span is not None and self.settings.retrieval.target_answers:  # a target statement answered: its rows
+            rows = rows_at(q.text, book_for(self).index, span.doc, span.start, span.end)
+        return Answer(question, span, citations, reason is not None, conf, abstain_reason=reason, target=rows)
 
     def answer_units(self, r: Retrieval, asks: Asks) -> list[UnitCandidate]:
         """Every sentence / item / row of the top chunks, scored by hand: where the answering one is chosen."""

@@ -56,7 +56,7 @@ class TargetMatch:
     doc: str
     start: int  # the statement (text[start:end]) — the answer span
     end: int
-    score: float
+    score: float  # the indicator match's; 0 when the rows were found from the answer span (`rows_at`)
 
     @property
     def label(self) -> str:
@@ -157,3 +157,19 @@ def answer_from_targets(
         return None
     chosen = [r for r in rows if r.year in asked] or rows
     return TargetMatch(tuple(chosen), doc, start, end, round(best, 4))
+
+
+def rows_at(question: str, index: TargetIndex, doc: str, start: int, end: int) -> TargetMatch | None:
+    """The rows of the target statement an answer span lies in (or of the statements it quotes whole), whichever path
+    chose it: a paraphrase the indicator match does not fire on still shows indicator · year · value when its answer
+    is a target statement. The years the question names narrow the rows, as in `answer_from_targets`."""
+    found = [
+        (key, rows) for key, rows in index.groups
+        if key[0] == doc and (key[1] <= start <= end <= key[2] or start <= key[1] <= key[2] <= end)
+    ]
+    if not found:
+        return None
+    rows = [r for _, group in found for r in group]
+    asked = _years(question)
+    chosen = [r for r in rows if r.year in asked] or rows
+    return TargetMatch(tuple(chosen), doc, min(k[1] for k, _ in found), max(k[2] for k, _ in found), 0.0)

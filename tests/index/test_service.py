@@ -10,6 +10,8 @@ import pytest
 from index.errors import BadQuestionError, UnknownDocumentError
 from index.models import Answer
 from index.service import QAService
+from index.target_match import answer_from_targets
+from index.target_store import book_for
 
 PORTAL = "«Электрондық үкімет» порталын күн сайын қанша азамат пайдаланады?"
 CONTACT = "Мемлекеттік қызметтер бойынша кеңес алу үшін қай нөмірге хабарласу керек?"
@@ -300,3 +302,27 @@ def test_a_target_answer_is_cited_first_even_when_another_passage_ranks_higher(t
     first = answer.citations[0]  # the reader finds the highlighted row in the first passage
     assert first.doc == "programme.txt" and first.start <= answer.answer.start < first.end
     assert sorted((c.doc, c.start) for c in answer.citations) == sorted((c.doc, c.start) for c in ranked)
+
+
+def test_an_answer_the_normal_path_takes_from_a_target_statement_shows_its_row(tmp_path, settings_factory) -> None:
+    from index.build import build_index
+    from index.service import build_service
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "programme.txt").write_text(
+        "Міндеті: ақпараттық қоғамды дамыту. Нысаналы индикаторлар: 1) халықтың компьютерлік сауаттылық деңгейі "
+        "2020 жылы - 80 %; 2) мемлекеттік органдардың ақпараттық жүйелерінің саны 2020 жылы - 120. Қол жеткізу жолдары",
+        encoding="utf-8",
+    )
+    settings = settings_factory(tmp_path, corpus=corpus)
+    build_index(settings)
+    service = build_service(settings)
+    question = "Компьютерлік сауаттылық деңгейі бойынша бағдарлама не көздейді?"  # no figure asked: no indicator match
+    assert answer_from_targets(question, book_for(service).index) is None
+    answer = service.ask(question)
+    assert answer.answer is not None and "80 %" in answer.answer.text
+    assert answer.target is not None and [(r.year, r.value) for r in answer.target.rows] == [(2020, 80.0)]
+    assert not service.settings.replace(target_answers=False).retrieval.target_answers
+    plain = build_service(settings.replace(target_answers=False)).ask(question)
+    assert plain.answer == answer.answer and plain.target is None  # the setting turns rows off, not the answer

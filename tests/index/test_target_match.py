@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from index.models import Document, DocumentInfo
 from index.target_eval import hits_gold
-from index.target_match import TargetIndex, answer_from_targets
+from index.target_match import TargetIndex, answer_from_targets, rows_at
 from index.targets import extract_targets
 
 TEXT = (
@@ -71,3 +71,16 @@ def test_a_named_year_rules_out_indicators_without_a_target_for_it() -> None:
     index = TargetIndex(extract_targets(Document(DocumentInfo(id="i.txt", title_kk="I", title_ru="I"), text)))
     m = answer_from_targets("2020 жылы интернетті қолданатындар саны қанша болуы тиіс?", index)  # қолдану=пайдалану
     assert m is not None and [(r.year, r.value) for r in m.rows] == [(2020, 75)]
+
+
+def test_an_answer_span_inside_a_target_statement_carries_its_rows() -> None:
+    start = TEXT.index("4) халықтың")
+    end = TEXT.index("80 %") + len("80 %")
+    every = rows_at("Компьютерлік сауаттылық туралы не жоспарланған?", INDEX, "p.txt", start, end)
+    assert every is not None and [r.value for r in every.rows] == [65, 80]
+    assert TEXT[every.start : every.end].startswith("4) халықтың")
+    named = rows_at("2017 жылы компьютерлік сауаттылық қандай еді?", INDEX, "p.txt", start, end)
+    assert named is not None and [r.year for r in named.rows] == [2017]
+    before = TEXT.index("Нысаналы")
+    assert rows_at("Міндеті қандай?", INDEX, "p.txt", 0, before) is None  # not a target statement
+    assert rows_at("?", INDEX, "other.txt", start, end) is None
