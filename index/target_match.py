@@ -11,6 +11,7 @@ question could match — but on train they only added wrong fires, so their defa
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter, defaultdict
@@ -99,12 +100,29 @@ class TargetIndex:
         for r in rows:
             groups[(r.doc, r.start, r.end)].append(r)
         self.groups = list(groups.items())
+        self._starts: dict[str, list[tuple[int, int]]] = defaultdict(list)  # per doc: (start, group), in order
+        for i, ((doc, start, _), _) in enumerate(self.groups):
+            self._starts[doc].append((start, i))
+        for starts in self._starts.values():
+            starts.sort()
         # the indicator phrase, and the unit words its values carry («абонент», «дана», «адам»)
         self.keys = [set(keys(rs[0].indicator + " " + " ".join({r.unit or "" for r in rs}))) for _, rs in self.groups]
         df = Counter(k for ks in self.keys for k in ks)
         n = max(1, len(self.keys))
         self.idf = {k: math.log(1 + n / c) for k, c in df.items()}
         self.unknown = math.log(1 + n)  # a question word no indicator has: as telling as the rarest one
+
+    def statements_at(self, doc: str, start: int, end: int) -> list[int]:
+        """The groups whose statement holds `doc[start:end]`, or lies inside it."""
+        starts = self._starts.get(doc, [])
+        first = max(bisect.bisect_right(starts, (start, len(self.groups))) - 1, 0)  # the last one starting by `start`
+        last = bisect.bisect_right(starts, (end, len(self.groups)))
+        found = []
+        for g_start, i in starts[first:last]:
+            g_end = self.groups[i][0][2]
+            if g_start <= start <= end <= g_end or start <= g_start <= g_end <= end:
+                found.append(i)
+        return found
 
     def scores(
         self, question: str, hits: Sequence[tuple[str, int, int]] = (), hit_bonus: float = 0.3
@@ -163,10 +181,7 @@ def rows_at(question: str, index: TargetIndex, doc: str, start: int, end: int) -
     """The rows of the target statement an answer span lies in (or of the statements it quotes whole), whichever path
     chose it: a paraphrase the indicator match does not fire on still shows indicator · year · value when its answer
     is a target statement. The years the question names narrow the rows, as in `answer_from_targets`."""
-    found = [
-        (key, rows) for key, rows in index.groups
-        if key[0] == doc and (key[1] <= start <= end <= key[2] or start <= key[1] <= key[2] <= end)
-    ]
+    found = [index.groups[i] for i in index.statements_at(doc, start, end)]
     if not found:
         return None
     rows = [r for _, group in found for r in group]

@@ -79,6 +79,8 @@ def test_an_answer_span_inside_a_target_statement_carries_its_rows() -> None:
     every = rows_at("Компьютерлік сауаттылық туралы не жоспарланған?", INDEX, "p.txt", start, end)
     assert every is not None and [r.value for r in every.rows] == [65, 80]
     assert TEXT[every.start : every.end].startswith("4) халықтың")
+    with_stop = rows_at("?", INDEX, "p.txt", start, end + 1)  # the sentence's full stop: the statement inside it
+    assert with_stop is not None and with_stop.rows == every.rows
     named = rows_at("2017 жылы компьютерлік сауаттылық қандай еді?", INDEX, "p.txt", start, end)
     assert named is not None and [r.year for r in named.rows] == [2017]
     before = TEXT.index("Нысаналы")
