@@ -83,7 +83,7 @@ def fold(word: str) -> str:
     """One key per word whatever the script or keyboard: `Қазақстан`, `Казакстан`, `Qazaqstan` → `казакстан`.
 
     A key folded again stays the same: a word of mixed scripts can become another word by folding («Jъ» → «j», a
-    Latin word), so it is folded until nothing changes (twice at most for any word seen so far)."""
+    Latin word), so it is folded again until nothing changes (no word of either corpus changes key by it)."""
     key = _fold(word)
     for _ in range(3):
         again = _fold(key)
