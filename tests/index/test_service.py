@@ -272,28 +272,33 @@ def test_a_question_that_names_no_indicator_gets_no_target(service: QAService) -
     assert service.ask("Байланыс орталығы қашан жұмыс істейді?").target is None
 
 
-def test_a_target_answer_is_cited_first_even_when_another_passage_ranks_higher(tmp_path, settings_factory) -> None:
+PROGRAMME = (
+    "Міндеті: ақпараттық қоғамды дамыту. Нысаналы индикаторлар: 1) халықтың компьютерлік сауаттылық деңгейі "
+    "2020 жылы - 80 %; 2) мемлекеттік органдардың ақпараттық жүйелерінің саны 2020 жылы - 120. Қол жеткізу жолдары"
+)
+
+
+def _service_over(tmp_path, settings_factory, docs: dict[str, str], **overrides) -> tuple[QAService, object]:
+    """A service over a corpus of these documents (the hash embedder), and its settings."""
     from index.build import build_index
     from index.service import build_service
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "review.txt").write_text(  # repeats the question's words, states no target: ranked first
+    for name, text in docs.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    settings = settings_factory(tmp_path, corpus=corpus, **overrides)
+    build_index(settings)
+    return build_service(settings), settings
+
+
+def test_a_target_answer_is_cited_first_even_when_another_passage_ranks_higher(tmp_path, settings_factory) -> None:
+    review = (  # repeats the question's words, states no target: ranked first
         "Компьютерлік сауаттылық деңгейі\n\n"
         "Компьютерлік сауаттылық деңгейі туралы сұрақ жиі қойылады: компьютерлік сауаттылық деңгейі қандай болуы "
-        "тиіс, компьютерлік сауаттылық деңгейі қалай өлшенеді, компьютерлік сауаттылық деңгейі неге маңызды.",
-        encoding="utf-8",
+        "тиіс, компьютерлік сауаттылық деңгейі қалай өлшенеді, компьютерлік сауаттылық деңгейі неге маңызды."
     )
-    (corpus / "programme.txt").write_text(
-        "Нысаналы индикаторлар\n\n"
-        "Бағдарламаны іске асыру мынадай нәтижелерге қол жеткізуге мүмкіндік береді:\n"
-        "1) халықтың компьютерлік сауаттылық деңгейі 2020 жылы - 80 %;\n"
-        "2) мемлекеттік органдардың ақпараттық жүйелерінің саны 2020 жылы - 120.",
-        encoding="utf-8",
-    )
-    settings = settings_factory(tmp_path, corpus=corpus)
-    build_index(settings)
-    service = build_service(settings)
+    service, _ = _service_over(tmp_path, settings_factory, {"review.txt": review, "programme.txt": PROGRAMME})
     question = "2020 жылы компьютерлік сауаттылық деңгейі қандай болуы тиіс?"
     ranked = service.search(question)
     assert ranked[0].doc == "review.txt"  # what the retrievers alone put first
@@ -305,24 +310,13 @@ def test_a_target_answer_is_cited_first_even_when_another_passage_ranks_higher(t
 
 
 def test_an_answer_the_normal_path_takes_from_a_target_statement_shows_its_row(tmp_path, settings_factory) -> None:
-    from index.build import build_index
     from index.service import build_service
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "programme.txt").write_text(
-        "Міндеті: ақпараттық қоғамды дамыту. Нысаналы индикаторлар: 1) халықтың компьютерлік сауаттылық деңгейі "
-        "2020 жылы - 80 %; 2) мемлекеттік органдардың ақпараттық жүйелерінің саны 2020 жылы - 120. Қол жеткізу жолдары",
-        encoding="utf-8",
-    )
-    settings = settings_factory(tmp_path, corpus=corpus)
-    build_index(settings)
-    service = build_service(settings)
+    service, settings = _service_over(tmp_path, settings_factory, {"programme.txt": PROGRAMME})
     question = "Компьютерлік сауаттылық деңгейі бойынша бағдарлама не көздейді?"  # no figure asked: no indicator match
     assert answer_from_targets(question, book_for(service).index) is None
     answer = service.ask(question)
     assert answer.answer is not None and "80 %" in answer.answer.text
     assert answer.target is not None and [(r.year, r.value) for r in answer.target.rows] == [(2020, 80.0)]
-    assert not service.settings.replace(target_answers=False).retrieval.target_answers
     plain = build_service(settings.replace(target_answers=False)).ask(question)
     assert plain.answer == answer.answer and plain.target is None  # the setting turns rows off, not the answer
