@@ -27,6 +27,7 @@ from .lexical import LexicalIndex
 from .models import Chunk
 from .store import FORMAT_VERSION, EmbeddingCache, Manifest, StoredIndex, corpus_hash, read_manifest, write_index
 from .target_store import extract_corpus
+from .targets import EXTRACTOR_VERSION
 from .text import ANALYSER_VERSION, clean, words
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ def build_key(settings: Settings, corpus_digest: str) -> str:
         FORMAT_VERSION,
         CHUNKER_VERSION,
         ANALYSER_VERSION,
+        EXTRACTOR_VERSION,  # the target rows are extracted again when the extractor changes
         settings.retrieval.embedder.strip(),
         engine,
         settings.retrieval.chunk_chars,

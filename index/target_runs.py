@@ -31,7 +31,8 @@ def runs(text: str) -> list[list[re.Match]]:
     groups: list[list[re.Match]] = []
     for m in CLAUSE.finditer(text):
         between = text[groups[-1][-1].end() : m.start()] if groups else ""
-        if groups and m.start() - groups[-1][-1].end() <= _GAP and not re.search(r"[\t:]", between):
+        # a tab, a colon or a list marker («…80 %;\n2) …») between two clauses starts another statement
+        if groups and m.start() - groups[-1][-1].end() <= _GAP and not re.search(r"[\t:]|(?<!\S)\d{1,2}\)\s", between):
             groups[-1].append(m)
         else:
             groups.append([m])

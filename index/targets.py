@@ -19,7 +19,7 @@ from .models import Document
 from .target_runs import cell_start, indicator_of, run_values, runs
 from .target_values import AT_MOST, YEAR, Value, value_at
 
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"  # 2: a run of year clauses stops at a list marker
 
 # «Нысаналы индикаторлар:», «мақсатты индикаторларға жетуге бағытталатын болады:», «Целевые индикаторы:»
 ANCHOR = re.compile(

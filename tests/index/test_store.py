@@ -328,6 +328,17 @@ def test_a_build_with_nothing_changed_keeps_the_current_version(tmp_path: Path, 
     assert build_index(settings).up_to_date
 
 
+def test_a_new_target_extractor_builds_a_new_version(tmp_path: Path, corpus: Path, monkeypatch) -> None:
+    """Target rows are extracted at build time: an index whose corpus did not change still gets the new rows."""
+    import index.build
+
+    settings = settings_for(tmp_path, corpus)
+    build_index(settings)
+    monkeypatch.setattr(index.build, "EXTRACTOR_VERSION", index.build.EXTRACTOR_VERSION + "-next")
+    rebuilt = build_index(settings)
+    assert not rebuilt.up_to_date and rebuilt.embedded == 0  # every vector from the cache
+
+
 def test_builds_in_the_same_second_get_their_own_versions(tmp_path: Path, corpus: Path) -> None:
     settings = settings_for(tmp_path, corpus)
     paths = [build_index(settings, force=True).path for _ in range(4)]

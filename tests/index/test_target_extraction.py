@@ -125,6 +125,22 @@ def test_year_lists_of_a_plan_table() -> None:
     ]
 
 
+def test_a_year_run_stops_at_the_next_list_item() -> None:
+    """Two numbered items outside an indicator list, one per line: each item's years are its own indicator's, not
+    one run under the first item (which gave the second item's 30 % and 50 % to «компьютерлік сауаттылық»)."""
+    text = (
+        "Күтілетін нәтижелер\n\nБағдарлама мынаған мүмкіндік береді:\n"
+        "1) халықтың компьютерлік сауаттылық деңгейі 2017 жылы - 65 %, 2020 жылы - 80 %;\n"
+        "2) электрондық қызметтердің үлесі 2017 жылы - 30 %, 2020 жылы - 50 %."
+    )
+    assert [(r.indicator, r.year, r.value) for r in rows_of(text)] == [
+        ("халықтың компьютерлік сауаттылық деңгейі", 2017, 65),
+        ("халықтың компьютерлік сауаттылық деңгейі", 2020, 80),
+        ("электрондық қызметтердің үлесі", 2017, 30),
+        ("электрондық қызметтердің үлесі", 2020, 50),
+    ]
+
+
 def test_text_without_targets_gives_no_rows() -> None:
     assert rows_of("Бағдарлама 2013 жылы бекітілді. Нысаналы индикаторлардың мәні екі кезең бойынша белгіленді.") == []
 
