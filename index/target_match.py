@@ -111,6 +111,13 @@ class TargetIndex:
         n = max(1, len(self.keys))
         self.idf = {k: math.log(1 + n / c) for k, c in df.items()}
         self.unknown = math.log(1 + n)  # a question word no indicator has: as telling as the rarest one
+        self._weight = [sum(self.idf[k] for k in ks) or 1.0 for ks in self.keys]
+        self._postings: dict[str, list[int]] = defaultdict(list)  # key → the statements whose indicator has it
+        for i, ks in enumerate(self.keys):
+            for k in ks:
+                self._postings[k].append(i)
+        self.years = [{r.year for r in rs} for _, rs in self.groups]
+        self.all_years = set().union(*self.years)
 
     def statements_at(self, doc: str, start: int, end: int) -> list[int]:
         """The groups whose statement holds `doc[start:end]`, or lies inside it."""
@@ -127,21 +134,30 @@ class TargetIndex:
     def scores(
         self, question: str, hits: Sequence[tuple[str, int, int]] = (), hit_bonus: float = 0.3
     ) -> list[tuple[float, int]]:
-        """(score, group) best first: the geometric mean of how much of the indicator the question covers and how
-        much of the question the indicator covers, plus a bonus when the retriever ranked the statement."""
+        """(score, group) best first, for the statements that share a word with the question or that the retriever
+        ranked (every other one scores 0): the geometric mean of how much of the indicator the question covers and
+        how much of the question the indicator covers, plus a bonus when the retriever ranked the statement. Read
+        through the postings of the question's words, so a question costs what its words occur in, not a pass over
+        every statement."""
         q = {k for k in keys(question) if not k.isdigit()}
         q_total = sum(self.idf.get(k, self.unknown) for k in q) or 1.0
-        out = []
-        for i, ((doc, start, end), _) in enumerate(self.groups):
-            ks = self.keys[i]
-            shared = sum(self.idf[k] for k in ks & q)
-            score = math.sqrt(shared / (sum(self.idf[k] for k in ks) or 1.0) * shared / q_total)
-            for rank, (hdoc, hs, he) in enumerate(hits[:3]):
-                if hdoc == doc and min(end, he) - max(start, hs) > 0:
-                    score += hit_bonus / (1 + rank)
-                    break
-            out.append((score, i))
-        return sorted(out, reverse=True)
+        shared: dict[int, float] = defaultdict(float)
+        for k in q:
+            for i in self._postings.get(k, ()):
+                shared[i] += self.idf[k]
+        score = {i: math.sqrt(s / self._weight[i] * s / q_total) for i, s in shared.items()}
+        bonus: dict[int, float] = {}
+        for rank, (hdoc, hs, he) in enumerate(hits[:3]):
+            for i in self._overlapping(hdoc, hs, he):
+                bonus.setdefault(i, hit_bonus / (1 + rank))  # the best-ranked hit on a statement counts
+        for i, b in bonus.items():
+            score[i] = score.get(i, 0.0) + b
+        return sorted(((s, i) for i, s in score.items() if s > 0), reverse=True)
+
+    def _overlapping(self, doc: str, start: int, end: int) -> list[int]:
+        starts = self._starts.get(doc, [])
+        last = bisect.bisect_left(starts, (end, -1))  # statements starting before `end`
+        return [i for _, i in starts[:last] if self.groups[i][0][2] > start]
 
 
 def _years(question: str) -> set[int]:
@@ -163,9 +179,10 @@ def answer_from_targets(
         return None
     ranked = index.scores(question, hits, hit_bonus)
     asked = _years(question)
-    with_year = [(s, i) for s, i in ranked if asked & {r.year for r in index.groups[i][1]}]
-    if with_year:  # «2020 жылға …»: an indicator without a 2020 target cannot answer it
-        ranked = with_year
+    if asked & index.all_years:  # «2020 жылға …»: an indicator without a 2020 target cannot answer it
+        ranked = [(s, i) for s, i in ranked if asked & index.years[i]]
+    if not ranked:  # no statement shares a word with the question
+        return None
     best, i = ranked[0]
     second = ranked[1][0] if len(ranked) > 1 else 0.0
     if best < min_score or best - second < margin:

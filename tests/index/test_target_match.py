@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from index.models import Document, DocumentInfo
 from index.target_eval import hits_gold
-from index.target_match import TargetIndex, answer_from_targets, rows_at
+from index.target_match import TargetIndex, answer_from_targets, keys, rows_at
 from index.targets import extract_targets
 
 TEXT = (
@@ -86,3 +86,22 @@ def test_an_answer_span_inside_a_target_statement_carries_its_rows() -> None:
     before = TEXT.index("Нысаналы")
     assert rows_at("Міндеті қандай?", INDEX, "p.txt", 0, before) is None  # not a target statement
     assert rows_at("?", INDEX, "other.txt", start, end) is None
+
+
+def test_scores_read_through_the_postings_equal_a_pass_over_every_statement() -> None:
+    """The postings give each statement that shares a word the same score as scoring every statement would, and
+    leave out only those that score 0."""
+    hits = [("p.txt", TEXT.index("3) отандық"), TEXT.index("3) отандық") + 20)]
+    for question in ("Ұтқыр қызметтердің үлесі қанша?", "Телесериал 2020 жылы", "Ауа райы қандай?", "үлесі"):
+        q = set(k for k in keys(question) if not k.isdigit())
+        q_total = sum(INDEX.idf.get(k, INDEX.unknown) for k in q) or 1.0
+        every = []
+        for i, ((_, start, end), _) in enumerate(INDEX.groups):
+            shared = sum(INDEX.idf[k] for k in INDEX.keys[i] & q)
+            score = (shared / (sum(INDEX.idf[k] for k in INDEX.keys[i]) or 1.0) * shared / q_total) ** 0.5
+            score += 0.3 if min(end, hits[0][2]) - max(start, hits[0][1]) > 0 else 0.0
+            every.append((score, i))
+        expected = sorted((s, i) for s, i in every if s > 0)[::-1]
+        got = INDEX.scores(question, hits, hit_bonus=0.3)
+        assert [i for _, i in got] == [i for _, i in expected]
+        assert all(abs(a - b) < 1e-12 for (a, _), (b, _) in zip(got, expected, strict=True))
