@@ -6,17 +6,14 @@ embedded with one script tag.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import uvicorn
+from live_server import hosting, listening_socket, new_tab, serving
 
 from api.app import create_app
 from config import Settings
@@ -67,66 +64,21 @@ class Servers:
     host: str  # http://127.0.0.1:PORT of the hostile page, another origin
 
 
-def _listening_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    return sock
-
-
-def _hostile_server(api: str) -> ThreadingHTTPServer:
-    page = HOSTILE_PAGE.replace("{api}", api).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(page)))
-            self.end_headers()
-            self.wfile.write(page)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    return ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-
-
 @pytest.fixture(scope="module")
 def servers(index_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    api_sock = _listening_socket()
-    api = f"http://127.0.0.1:{api_sock.getsockname()[1]}"
-    hostile = _hostile_server(api)
-    host = f"http://127.0.0.1:{hostile.server_address[1]}"
-    settings = index_settings.replace(
-        rate_limit="0",
-        cors_origins=host,
-        querylog_path=tmp_path_factory.mktemp("browser") / "querylog.sqlite3",
-        log_json=False,
-        log_level="WARNING",
-        abstain_below=0.3,
-    )
-    app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    threads = [
-        threading.Thread(target=server.run, kwargs={"sockets": [api_sock]}, daemon=True),
-        threading.Thread(target=hostile.serve_forever, daemon=True),
-    ]
-    for t in threads:
-        t.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        assert threads[0].is_alive(), "uvicorn exited during startup"
-        time.sleep(0.05)
-    try:
-        yield Servers(api=api, host=host)
-    finally:
-        server.should_exit = True
-        hostile.shutdown()
-        threads[0].join(timeout=10)
-        hostile.server_close()
-        api_sock.close()
+    with closing(listening_socket()) as api_sock:
+        api = f"http://127.0.0.1:{api_sock.getsockname()[1]}"
+        with hosting(HOSTILE_PAGE.replace("{api}", api)) as host:
+            settings = index_settings.replace(
+                rate_limit="0",
+                cors_origins=host,
+                querylog_path=tmp_path_factory.mktemp("browser") / "querylog.sqlite3",
+                log_json=False,
+                log_level="WARNING",
+                abstain_below=0.3,
+            )
+            with serving(create_app(settings), api_sock, lifespan="on"):
+                yield Servers(api=api, host=host)
 
 
 @pytest.fixture(scope="module")
@@ -141,13 +93,10 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser: object) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1280, "height": 820}, locale="kk-KZ")
-    p = context.new_page()
-    p.set_default_timeout(20_000)
     errors: list[str] = []
-    p.on("pageerror", lambda e: errors.append(str(e)))
-    yield p
-    context.close()
+    with new_tab(browser, 820) as p:
+        p.on("pageerror", lambda e: errors.append(str(e)))
+        yield p
     assert not errors, f"JavaScript errors: {errors}"
 
 

@@ -5,20 +5,17 @@ no script runs."""
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-import uvicorn
+from live_server import hosting, listening_socket, new_tab, serving
 from test_browser import (  # the Chromium fixture and helpers of the widget tests
+    HOSTILE_PAGE,
     Servers,
-    _hostile_server,
-    _listening_socket,
     ask,
     browser,  # noqa: F401  (one headless Chromium per module, launched by the widget tests' fixture)
     open_widget,
@@ -55,27 +52,6 @@ STRICT_HOST = """<!doctype html><html><head><meta charset="utf-8"><title>Strict 
 """
 
 
-def _strict_host(api: str) -> ThreadingHTTPServer:
-    """A government site with a strict CSP: scripts and requests to the API only, no inline styles or scripts."""
-    page = STRICT_HOST.replace("{api}", api).encode()
-    policy = f"default-src 'none'; script-src {api}; connect-src {api}; style-src 'self'; img-src 'self'"
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Security-Policy", policy)
-            self.send_header("Content-Length", str(len(page)))
-            self.end_headers()
-            self.wfile.write(page)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    return ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-
-
-
 @dataclass
 class HostileServers(Servers):
     strict_host: str  # a third origin: a host page with a strict Content-Security-Policy
@@ -94,46 +70,28 @@ def hostile_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostil
         abstain_below=0.0,
     )  # fmt: skip
     build_index(index_settings)
-    api_sock = _listening_socket()
-    api = f"http://127.0.0.1:{api_sock.getsockname()[1]}"
-    hostile, strict = _hostile_server(api), _strict_host(api)
-    host = f"http://127.0.0.1:{hostile.server_address[1]}"
-    strict_host = f"http://127.0.0.1:{strict.server_address[1]}"
-    settings = index_settings.replace(
-        rate_limit="0", cors_origins=f"{host},{strict_host}", querylog_path=tmp / "q.sqlite3", log_level="WARNING",
-    )  # fmt: skip
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
-    threads = [
-        threading.Thread(target=server.run, kwargs={"sockets": [api_sock]}, daemon=True),
-        threading.Thread(target=hostile.serve_forever, daemon=True),
-        threading.Thread(target=strict.serve_forever, daemon=True),
-    ]
-    for t in threads:
-        t.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline and threads[0].is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield HostileServers(api=api, host=host, strict_host=strict_host)
-    finally:
-        server.should_exit = True
-        for other in (hostile, strict):
-            other.shutdown()
-            other.server_close()
-        threads[0].join(timeout=10)
-        api_sock.close()
+    with closing(listening_socket()) as api_sock:
+        api = f"http://127.0.0.1:{api_sock.getsockname()[1]}"
+        # a government site with a strict CSP: scripts and requests to the API only, no inline styles or scripts
+        policy = f"default-src 'none'; script-src {api}; connect-src {api}; style-src 'self'; img-src 'self'"
+        with (
+            hosting(HOSTILE_PAGE.replace("{api}", api)) as host,
+            hosting(STRICT_HOST.replace("{api}", api), {"Content-Security-Policy": policy}) as strict_host,
+        ):
+            settings = index_settings.replace(
+                rate_limit="0", cors_origins=f"{host},{strict_host}", querylog_path=tmp / "q.sqlite3",
+                log_level="WARNING",
+            )  # fmt: skip
+            with serving(create_app(settings), api_sock):
+                yield HostileServers(api=api, host=host, strict_host=strict_host)
 
 
 @pytest.fixture
 def tab(browser: object) -> Iterator[object]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1280, "height": 820}, locale="kk-KZ")
-    p = context.new_page()
-    p.set_default_timeout(20_000)
     dialogs: list[str] = []
-    p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    yield p
-    context.close()
+    with new_tab(browser, 820) as p:
+        p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        yield p
     assert not dialogs
 
 

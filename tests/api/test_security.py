@@ -6,14 +6,13 @@ from __future__ import annotations
 import hmac
 import io
 import logging
-import threading
-import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
+from live_server import serving
 
 import api.deps
 from api.__main__ import server_options
@@ -83,28 +82,18 @@ def test_tokens_are_compared_in_constant_time(client: TestClient, monkeypatch: p
 @pytest.fixture
 def behind_proxy(index_settings: Settings, tmp_path) -> Iterator[Callable[[str], str]]:
     """The app served by uvicorn with the deployment's options, trusting the given proxy addresses."""
-    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+    with ExitStack() as running:
+        served: list[str] = []
 
-    def serve(trusted: str) -> str:
-        settings = index_settings.replace(querylog_path=tmp_path / f"q{len(servers)}.sqlite3", rate_limit="2/minute",
-                                          rate_limit_ip_factor=1, trusted_proxies=trusted)  # fmt: skip
-        options = {**server_options(settings), "log_config": None, "log_level": "warning"}
-        server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=0,
-                                               **options))  # fmt: skip
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 60
-        while not server.started:
-            assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-            time.sleep(0.05)
-        servers.append((server, thread))
-        port = server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
+        def serve(trusted: str) -> str:
+            settings = index_settings.replace(querylog_path=tmp_path / f"q{len(served)}.sqlite3", rate_limit="2/minute",
+                                              rate_limit_ip_factor=1, trusted_proxies=trusted)  # fmt: skip
+            options = {**server_options(settings), "log_config": None, "log_level": "warning"}
+            server = running.enter_context(serving(create_app(settings), host="127.0.0.1", port=0, **options))
+            served.append(f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}")
+            return served[-1]
 
-    yield serve
-    for server, thread in servers:
-        server.should_exit = True
-        thread.join(timeout=10)
+        yield serve
 
 
 def _statuses(base: str, forwarded_for: str, n: int) -> list[int]:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import uvicorn
+from live_server import listening_socket, new_tab, serving
 from test_browser import (
     CHROMIUM,
     browser,  # noqa: F401  (the widget tests' headless Chromium, one per module)
@@ -45,22 +43,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, obje
                           curated_file=tmp / "curated.toml", abstain_below=0.0)
     build_index(index)
     settings = index.replace(rate_limit="0", querylog_path=tmp / "q.sqlite3", log_level="WARNING")
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
     app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    app.state.service = TargetService(app.state.service)  # answers carry their target rows, as once wired
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}", app
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with closing(listening_socket()) as sock, serving(app, sock, lifespan="on"):
+        app.state.service = TargetService(app.state.service)  # answers carry their target rows, as once wired
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}", app
 
 
 @pytest.fixture
@@ -70,13 +56,10 @@ def api(served: tuple[str, object]) -> str:
 
 @pytest.fixture
 def page(api: str, browser: object) -> Iterator[object]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="kk-KZ")
-    pg = context.new_page()
-    pg.set_default_timeout(20_000)
     errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    yield pg
-    context.close()
+    with new_tab(browser, 900) as pg:
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        yield pg
     assert not errors, f"JavaScript errors: {errors}"
 
 
