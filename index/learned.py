@@ -76,7 +76,7 @@ class LearnedRanker:
 def ranker_input(service: QAService, ctx: QuestionContext, lists: list[Candidates], fused: Ranked, pool: int):
     """The ranker's rows for the first `pool` fused chunks (`features.RANKER`)."""
     ids = fused.ids[:pool]
-    units = np.r_[tuple(service.layout.of(i) for i in ids)] if ids else np.zeros(0, int)
+    units = service.layout.units(ids)
     concepts = unit_concepts(ctx.terms, service.index.unit_sparse, service.unit_sparse_norms, units)
     asks = Asks.of(ctx.query.text, ctx.query.long_forms)
     return ranker_features(
@@ -125,7 +125,7 @@ def span_candidates(service: QAService, r: Retrieval, asks: Asks) -> SpanCandida
     """The units of the top chunks as the learned sentence choice reads them."""
     units = service.answer_units(r, asks)
     top = r.hits[: service.settings.retrieval.answer_chunks]
-    unit_ids = np.r_[tuple(service.layout.of(h.chunk.id) for h in top)] if top else np.zeros(0, int)
+    unit_ids = service.layout.units([h.chunk.id for h in top])
     concepts = unit_concepts(r.ctx.terms, service.index.unit_sparse, service.unit_sparse_norms, unit_ids)
     return SpanCandidates(units, concepts, span_features(r.ctx, units, [h.score for h in top], concepts, asks))
 

@@ -120,6 +120,10 @@ class UnitLayout:
     def of(self, chunk_id: int) -> slice:
         return slice(int(self.offsets[chunk_id]), int(self.offsets[chunk_id + 1]))
 
+    def units(self, chunk_ids: list[int]) -> np.ndarray:
+        """The unit rows of these chunks, chunk by chunk."""
+        return units_of(self.offsets, np.asarray(chunk_ids, np.int64))[0]
+
     def best_per_chunk(self, unit_scores: np.ndarray) -> np.ndarray:
         """A chunk scores as its best unit."""
         return np.maximum.reduceat(unit_scores, self.offsets[:-1])

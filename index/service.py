@@ -203,10 +203,9 @@ class QAService:
             rest = [c for c in citations if not (c.doc == pin.doc and c.start < pin.end and pin.start < c.end)]
             span = Span(pinned.doc, pinned.start, pinned.end, pinned.text)
             return Answer(question, span, [pin, *rest][: len(citations)], False, max(conf, pinned.similarity), True)
+        targets = book_for(self).index if self.settings.retrieval.target_answers else None
         hits = [(c.doc, c.start, c.end) for c in citations[:3]]
-        target = (
-            answer_from_targets(q.text, book_for(self).index, hits) if self.settings.retrieval.target_answers else None
-        )
+        target = answer_from_targets(q.text, targets, hits) if targets is not None else None
         if target is not None:  # one indicator matches clearly: its statement answers, with its year and value
             span = Span(target.doc, target.start, target.end, self.texts[target.doc][target.start : target.end])
             return Answer(question, span, answer_first(citations, span), False, conf, target=target)
@@ -214,8 +213,8 @@ class QAService:
         if span is not None and self.model is not None:
             citations = answer_first(citations, span)
         rows = None
-        if span is not None and self.settings.retrieval.target_answers:  # a target statement answered: its rows
-            rows = rows_at(q.text, book_for(self).index, span.doc, span.start, span.end)
+        if span is not None and targets is not None:  # a target statement answered, whichever path chose it
+            rows = rows_at(q.text, targets, span.doc, span.start, span.end)
         return Answer(question, span, citations, reason is not None, conf, abstain_reason=reason, target=rows)
 
     def answer_units(self, r: Retrieval, asks: Asks) -> list[UnitCandidate]:
@@ -242,7 +241,7 @@ class QAService:
             return "unknown_figure"
         s = self.settings
         chunk_ids = [h.chunk.id for h in r.hits[: s.retrieval.answer_chunks]]
-        units = np.r_[tuple(self.layout.of(i) for i in chunk_ids)]
+        units = self.layout.units(chunk_ids)
         concept = best_concept_match(r.ctx.terms, self.index.unit_sparse, self.unit_sparse_norms, units)
         return rule_reason(asks, best, conf, concept, s.retrieval.abstain_below, s.retrieval.abstain_concepts_below)
 

@@ -64,6 +64,12 @@ class UnitSims:
         return np.asarray(self._vectors[0 : len(self)], np.float32) @ self._query
 
 
+def consecutive(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted, non-empty row numbers as runs of consecutive rows: each run's first row and the row after its last."""
+    cut = np.flatnonzero(np.diff(rows) != 1) + 1
+    return rows[np.r_[0, cut]], rows[np.r_[cut - 1, len(rows) - 1]] + 1
+
+
 class StoredRows:
     """Rows of a stored .npy array (given memory-mapped, as `np.load(mmap_mode="r")` returns it), read with `pread`
     one run of consecutive rows at a time; indexed like the array by a slice or by sorted row numbers."""
@@ -98,8 +104,7 @@ class StoredRows:
         rows = np.asarray(key, np.int64)
         if not len(rows):
             return np.empty((0, *self.shape[1:]), self.dtype)
-        cut = np.flatnonzero(np.diff(rows) != 1) + 1  # where a run of consecutive rows ends
-        return self.runs(rows[np.r_[0, cut]], rows[np.r_[cut - 1, len(rows) - 1]] + 1)
+        return self.runs(*consecutive(rows))
 
 
 class SparseRows:
@@ -119,9 +124,8 @@ class SparseRows:
         units = np.asarray(units, np.int64)
         if not len(units):
             return np.zeros(0, np.float32)
-        cut = np.flatnonzero(np.diff(units) != 1) + 1
-        first, last = units[np.r_[0, cut]], units[np.r_[cut - 1, len(units) - 1]]
-        starts, stops = self._indptr[first], self._indptr[last + 1]
+        first, after = consecutive(units)
+        starts, stops = self._indptr[first], self._indptr[after]
         values = self._data.runs(starts, stops) * q[self._indices.runs(starts, stops)]
         lengths = self._indptr[units + 1] - self._indptr[units]
         owner = np.repeat(np.arange(len(units)), lengths)

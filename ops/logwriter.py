@@ -135,10 +135,10 @@ class LogWriter:
         try:
             self._deliver(rows)
         except Exception as exc:
-            if _is_outage(exc) and not self._spool(rows):
-                return False
             if not _is_outage(exc):  # a row the database refuses loses only itself, as in `_write`
                 self._write_each(rows)
+            elif not self._spool(rows):
+                return False
         self.held.clear()
         logger.info("query log: %d rows held in memory are stored", len(rows))
         return True
