@@ -99,7 +99,7 @@ class LogWriter:
                 return True
         except Exception as exc:
             if not _is_outage(exc):
-                return self._write_each(rows)
+                return not self._write_each(rows)
             self.degraded = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0][:200]
             logger.error("query log database unavailable, spooling rows locally: %s", self.degraded)
         if self._spool(rows):
@@ -132,20 +132,21 @@ class LogWriter:
         if not self.held:
             return True
         rows = list(self.held)
+        dropped = 0
         try:
             self._deliver(rows)
         except Exception as exc:
             if not _is_outage(exc):  # a row the database refuses loses only itself, as in `_write`
-                self._write_each(rows)
+                dropped = self._write_each(rows)
             elif not self._spool(rows):
                 return False
         self.held.clear()
-        logger.info("query log: %d rows held in memory are stored", len(rows))
+        logger.info("query log: %d of %d rows held in memory are stored", len(rows) - dropped, len(rows))
         return True
 
-    def _write_each(self, rows: list[Row]) -> bool:
+    def _write_each(self, rows: list[Row]) -> int:
         """A batch the database refused (not an outage): deliver its rows one by one, so that one row nothing can
-        store loses only itself, not every question that shared its batch. True when every row was stored."""
+        store loses only itself, not every question that shared its batch. Returns how many rows were dropped."""
         dropped = 0
         for row in rows:
             try:
@@ -155,7 +156,7 @@ class LogWriter:
                 logger.exception("query log row refused; dropped (table %s)", row[0])
         if dropped:
             logger.error("query log write failed; %d of %d rows dropped", dropped, len(rows))
-        return not dropped
+        return dropped
 
     def _retry(self) -> None:
         """Deliver the spool (ours and any a dead writer left); the database is back when that succeeds.

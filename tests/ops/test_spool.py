@@ -6,6 +6,7 @@ file is open shares that file's `flock` until it execs, so the writer's own drai
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 
@@ -130,7 +131,7 @@ def test_rows_the_spool_disk_refuses_are_held_and_stored_when_the_disk_is_back(t
         log.close()
 
 
-def test_a_held_row_the_database_refuses_loses_only_itself(tmp_path, monkeypatch) -> None:
+def test_a_held_row_the_database_refuses_loses_only_itself(tmp_path, monkeypatch, caplog) -> None:
     """Held rows go back to the database as one batch; a row it refuses (not an outage) must not take the others
     with it, as on the normal write path (`test_a_row_the_database_refuses_loses_only_itself`)."""
     down = _database_down(monkeypatch)
@@ -147,7 +148,9 @@ def test_a_held_row_the_database_refuses_loses_only_itself(tmp_path, monkeypatch
         log.flush()
         assert len(log._writer.held) == 3
         down[0] = False  # the database is back, the disk still refuses: the held rows go to the database
-        _wait(lambda: log._writer.held == [])
+        with caplog.at_level(logging.INFO, logger=ops.logwriter.__name__):
+            _wait(lambda: log._writer.held == [])
         assert sorted(q.answer_id for q in log.questions()) == ["after", "before"]
+        assert "2 of 3 rows held in memory are stored" in caplog.text  # the log does not claim the dropped one
     finally:
         log.close()
