@@ -19,7 +19,7 @@ from .models import Document
 from .target_runs import cell_start, indicator_of, run_values, runs
 from .target_values import AT_MOST, YEAR, Value, value_at
 
-EXTRACTOR_VERSION = "2"  # 2: a run of year clauses stops at a list marker
+EXTRACTOR_VERSION = "3"  # 2: a run of year clauses stops at a list marker; 3: lists under a bare heading
 
 # «Нысаналы индикаторлар:», «мақсатты индикаторларға жетуге бағытталатын болады:», «Целевые индикаторы:»
 ANCHOR = re.compile(
@@ -31,6 +31,7 @@ ANCHOR = re.compile(
 _END = re.compile(r"Қол жеткізу жолдары|Пути достижения|\n[ \t\u00a0]*\n|\n\d+\.\s|\n\t")
 _TASK = re.compile(r"(?:Міндет(?:і)?|Задача):\s*([^.]{5,300})\.\s*$")
 _MARKER = re.compile(r"(?:(?<=[\s;.])|^)(\d{1,2})\)\s")
+_FIRST_ITEM = re.compile(r"[\s\u00a0]*\n[\s\u00a0]*(?=1\)\s)")  # the blank lines between a bare heading and «1)»
 _MAX_LIST = 4000
 _TRIM = " \t\n\u00a0-–—:;,."
 
@@ -80,11 +81,14 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _regions(text: str) -> list[tuple[int, int, int]]:
-    """(anchor start, list start, list end) of every target list."""
+    """(anchor start, list start, list end) of every target list. Under a bare heading («Нысаналы индикаторлар»,
+    a blank line, then «1) …») the list starts at its first item: the blank line would otherwise end it at once."""
     out = []
     for m in ANCHOR.finditer(text):
-        end = _END.search(text, m.end(), m.end() + _MAX_LIST)
-        out.append((m.start(), m.end(), end.start() if end else min(len(text), m.end() + _MAX_LIST)))
+        first = _FIRST_ITEM.match(text, m.end())
+        lo = first.end() if first else m.end()
+        end = _END.search(text, lo, lo + _MAX_LIST)
+        out.append((m.start(), lo, end.start() if end else min(len(text), lo + _MAX_LIST)))
     return out
 
 

@@ -141,6 +141,32 @@ def test_a_year_run_stops_at_the_next_list_item() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Міндеті: байланысты дамыту.\n\nНысаналы индикаторлар\n\n"
+            "1) Интернет желісін пайдаланушылар саны 2017 жылы - 65 %, 2020 жылы - 75 %;\n"
+            "2) елдің ЖІӨ-не АКТ секторының үлесі - 4 %.\n\nҚол жеткізу жолдары",
+            [("Интернет желісін пайдаланушылар саны", 2017, 65), ("Интернет желісін пайдаланушылар саны", 2020, 75),
+             ("елдің ЖІӨ-не АКТ секторының үлесі", None, 4)],
+        ),
+        (
+            "Целевые индикаторы:\n \n1) доля пользователей сети Интернет в 2020 году - 75 %;\n"
+            "2) уровень компьютерной грамотности в 2020 году - 80 %.\n\nПути достижения",
+            [("доля пользователей сети Интернет", 2020, 75), ("уровень компьютерной грамотности", 2020, 80)],
+        ),
+        ("Нысаналы индикаторлар\n\nбағдарлама аяқталғанда анықталады, 2020 жылы 75 %.\n\nКейінгі бөлім", []),
+    ],
+)
+def test_a_list_under_a_bare_heading_is_an_indicator_list(text: str, expected: list) -> None:
+    """«Нысаналы индикаторлар», a blank line, then the items: the blank line ended the list before its first item,
+    so an item without a year gave no row (and the years were read as runs). Prose under the heading stays prose."""
+    rows = rows_of(text)
+    assert [(r.indicator, r.year, r.value) for r in rows] == expected
+    assert all(text[r.start : r.end].startswith(("1)", "2)")) for r in rows)
+
+
 def test_text_without_targets_gives_no_rows() -> None:
     assert rows_of("Бағдарлама 2013 жылы бекітілді. Нысаналы индикаторлардың мәні екі кезең бойынша белгіленді.") == []
 
