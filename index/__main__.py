@@ -43,6 +43,7 @@ def _build(settings: Settings, force: bool = False):
             settings,
             progress=lambda done, total: progress("embedding passages", done, total),
             sparse_progress=lambda done, total: progress("latent terms", done, total),
+            tokens_progress=lambda done, total: progress("token states", done, total),
             force=force,
         )
     if report.up_to_date:

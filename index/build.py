@@ -20,7 +20,7 @@ from config import Settings
 from .chunking import CHUNKER_VERSION, chunk_document
 from .dense import DenseIndex, dense_config
 from .documents import load_corpus
-from .embedders import PASSAGE_ENGINE, Embedder, SparseEmbedder, cache_id, make_embedder
+from .embedders import PASSAGE_ENGINE, Embedder, SparseEmbedder, TokenEmbedder, cache_id, make_embedder
 from .errors import JauapError
 from .learned import answer_model_for
 from .lexical import LexicalIndex
@@ -29,6 +29,7 @@ from .store import FORMAT_VERSION, EmbeddingCache, Manifest, StoredIndex, corpus
 from .target_store import extract_corpus
 from .targets import EXTRACTOR_VERSION
 from .text import ANALYSER_VERSION, clean, words
+from .token_states import TokenRows
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,14 @@ def sparse_cached(
     return matrix
 
 
+def tokens_cached(
+    embedder: TokenEmbedder, cache: EmbeddingCache, texts: list[str], batch: int, progress: Progress | None = None
+) -> TokenRows:
+    known = cache.get_tokens(texts, embedder.dim)
+    _fill(texts, known, embedder.passage_token_states, cache.put_tokens, batch, progress)
+    return TokenRows.of([known[t] for t in texts], embedder.dim)
+
+
 def build_key(settings: Settings, corpus_digest: str) -> str:
     """A digest of what a build reads: the corpus, the settings that shape the artifacts, the code versions and the
     embedder (with the passage engine, which gives vectors of its own)."""
@@ -116,6 +125,7 @@ def build_key(settings: Settings, corpus_digest: str) -> str:
         corpus_digest, FORMAT_VERSION, CHUNKER_VERSION, ANALYSER_VERSION,
         EXTRACTOR_VERSION,  # the target rows are extracted again when the extractor changes
         rs.embedder.strip(), engine, rs.chunk_chars, rs.unit_label_words, rs.stem_prefix, rs.char_ngram, rs.sparse,
+        rs.token_states,
         *asdict(dense_config(settings)).values(),
     ]  # fmt: skip
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
@@ -134,6 +144,7 @@ def build_index(
     progress: Progress | None = None,
     sparse_progress: Progress | None = None,
     force: bool = False,
+    tokens_progress: Progress | None = None,
 ) -> BuildReport:
     """Build a new index version; with nothing changed since the current one (same build key), keep it."""
     t0 = time.perf_counter()
@@ -163,6 +174,12 @@ def build_index(
         unit_sparse = None
         if rs.sparse and isinstance(embedder, SparseEmbedder):
             unit_sparse = sparse_cached(embedder, cache, units, rs.embed_batch, sparse_progress)
+        unit_tokens = None
+        if rs.token_states and isinstance(embedder, TokenEmbedder) and embedder.has_token_states:
+            # the bare sentence, without its heading: the sentences of one chunk share it, and it would match the
+            # question's topic words in every one of them alike
+            plain = [clean(documents[c.doc].text[s:e]) for c in chunks for s, e in c.units]
+            unit_tokens = tokens_cached(embedder, cache, plain, rs.embed_batch, tokens_progress)
     finally:
         cache.close()
     chunk_vectors, unit_vectors = vectors[: len(texts)], vectors[len(texts) :]
@@ -190,7 +207,7 @@ def build_index(
     )
     stored = StoredIndex(
         manifest, documents, chunks, dense, unit_vectors, lexical, unit_lexical, rs.index_dir, unit_sparse,
-        chunk_ngrams, targets=[r.to_dict() for r in extract_corpus(corpus.documents)],
+        chunk_ngrams, targets=[r.to_dict() for r in extract_corpus(corpus.documents)], unit_tokens=unit_tokens,
     )  # fmt: skip
     path = write_index(rs.index_dir, stored, answer_model_for(stored, rs.index_dir))
     log.info("index built at %s: %d documents, %d chunks, %d embedded", path, len(documents), len(chunks), n1)

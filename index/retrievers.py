@@ -51,6 +51,7 @@ class QuestionContext:
     unit_sims: np.ndarray | UnitSims  # cosine of each unit (sentence / item / row) with the question, chunk order;
     # UnitSims on a large index: computed for the units asked for only
     terms: np.ndarray | None = None  # the question's latent-term vector (dense layout), when the index has them
+    states: np.ndarray | None = None  # its tokens' states (index.token_states), when the index has the units'
 
 
 class Retriever(Protocol):

@@ -20,7 +20,7 @@ from .abstention import best_concept_match, rule_reason, unknown_figure
 from .answer import Asks, ScoredSpan, UnitCandidate, best_by_hand, confidence, score_units, sparse_norms
 from .citations import Citer, Passage
 from .curated import CuratedAnswers
-from .embedders import Embedder, SparseEmbedder, make_embedder
+from .embedders import Embedder, SparseEmbedder, TokenEmbedder, make_embedder
 from .errors import UnknownDocumentError
 from .features import ChunkFacts
 from .learned import AnswerModel, load_answer_model
@@ -89,6 +89,10 @@ class QAService:
         self._sparse = (
             settings.retrieval.sparse and index.unit_sparse is not None and isinstance(embedder, SparseEmbedder)
         )
+        # the units' token states and an embedder that gives the question's: the late-interaction features
+        self._tokens = (
+            index.unit_tokens is not None and isinstance(embedder, TokenEmbedder) and embedder.has_token_states
+        )
         self.unit_sparse_norms = None
         if self._sparse:  # large: read block by block (a product would copy the whole matrix into memory)
             rows = index.unit_sparse
@@ -129,21 +133,27 @@ class QAService:
         s = self.settings
         return analyse_question(question, self.vocab, self.index.lexical.prefix, s.retrieval.max_question_chars)
 
-    def encode(self, text: str) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
-        """A question's dense vector, and its sparse terms when the index has them (one encoder pass for both)."""
+    def encode(
+        self, text: str
+    ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None, np.ndarray | None]:
+        """A question's dense vector, its sparse terms and its tokens' states when the index has them (one encoder
+        pass for all three)."""
+        if self._tokens:
+            dense, terms, states = self.embedder.embed_question(text)  # type: ignore[attr-defined]
+            return dense, terms if self._sparse else None, states
         if self._sparse:
-            return self.embedder.embed_query_with_terms(text)  # type: ignore[attr-defined]
-        return self.embedder.embed_queries([text])[0], None
+            return *self.embedder.embed_query_with_terms(text), None  # type: ignore[attr-defined]
+        return self.embedder.embed_queries([text])[0], None, None
 
     def context(self, question: str) -> QuestionContext:
         query = self.analyse(question)
-        qv, terms = self.encode(query.restored)
+        qv, terms, states = self.encode(query.restored)
         q_terms = None
         if terms is not None:
             q_terms = np.zeros(self.index.unit_sparse.shape[1], np.float32)
             q_terms[terms[0]] = terms[1]
         sims = UnitSims(self.unit_vectors, self.layout.offsets, qv) if self.large else self.unit_vectors @ qv
-        return QuestionContext(query, qv, sims, q_terms)
+        return QuestionContext(query, qv, sims, q_terms, states)
 
     def retrieve(self, question: str, k: int | None = None, doc: str | None = None) -> Retrieval:
         """The ranked lists of the question, ranked into one (fusion, then the learned ranker when fitted)."""

@@ -27,6 +27,7 @@ from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, In
 from .lexical import LexicalIndex
 from .models import Chunk, Document, DocumentInfo
 from .text import ANALYSER_VERSION
+from .token_states import TokenRows
 
 MANIFEST = "manifest.json"
 TARGETS = "targets.jsonl"  # read by index.target_store, not by read_index
@@ -68,6 +69,7 @@ class StoredIndex:
     unit_sparse: sparse.csr_matrix | None = None  # learned sparse vectors of the units, when the embedder has them
     chunk_ngrams: LexicalIndex | None = None  # BM25 over character n-grams of the chunks: typos, unseen endings
     targets: list[dict] | None = None  # programme target rows (index.targets), written as targets.jsonl
+    unit_tokens: TokenRows | None = None  # the units' token states (index.token_states), when the embedder gives them
 
 
 def corpus_hash(documents: list[Document]) -> str:
@@ -102,6 +104,8 @@ def write_index(index_dir: Path, stored: StoredIndex, extra: dict[str, str] | No
         save_sparse(tmp / "units-sparse", stored.unit_sparse)
     if stored.chunk_ngrams is not None:
         stored.chunk_ngrams.save(tmp / "lexical-ngrams")
+    if stored.unit_tokens is not None:
+        stored.unit_tokens.save(tmp)
     for name, text in (extra or {}).items():
         (tmp / name).write_text(text, encoding="utf-8")
     if stored.targets is not None:
@@ -216,14 +220,17 @@ def read_index(index_dir: Path, embedder_id: str | None = None) -> StoredIndex:
         unit_sparse = load_sparse(index_dir / "units-sparse")
         ngram = manifest.char_ngram
         chunk_ngrams = LexicalIndex.load(index_dir / "lexical-ngrams", 0, ngram) if ngram else None
+        unit_tokens = TokenRows.load(index_dir)
     except Exception as exc:  # any unreadable piece means the same thing to the user: rebuild
         raise IndexCorruptError(index_dir, f"{type(exc).__name__}: {exc}") from exc
     n_units = sum(len(c.units) for c in chunks)
     if dense.size != len(chunks) or len(unit_vectors) != n_units or len(chunks) != manifest.chunks:
         raise IndexCorruptError(index_dir, "chunk, vector and manifest counts disagree")
+    if unit_tokens is not None and unit_tokens.units != n_units:
+        raise IndexCorruptError(index_dir, "token states and units disagree")
     return StoredIndex(
         manifest, documents, chunks, dense, unit_vectors, lexical, unit_lexical, index_dir.resolve(), unit_sparse,
-        chunk_ngrams,
+        chunk_ngrams, unit_tokens=unit_tokens,
     )
 
 
@@ -270,6 +277,21 @@ class EmbeddingCache:
                 (self._key("sparse\0" + t), np.asarray(i, np.int32).tobytes() + np.asarray(v, np.float32).tobytes())
                 for t, (i, v) in items.items()
             ],
+        )
+        self._db.commit()
+
+    def get_tokens(self, texts: list[str], dim: int) -> dict[str, np.ndarray]:
+        out = {}
+        for t in texts:
+            row = self._db.execute("SELECT vec FROM vectors WHERE key = ?", (self._key("tokens\0" + t),)).fetchone()
+            if row:
+                out[t] = np.frombuffer(row[0], np.float16).reshape(-1, dim)
+        return out
+
+    def put_tokens(self, items: dict[str, np.ndarray]) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+            [(self._key("tokens\0" + t), np.asarray(v, np.float16).tobytes()) for t, v in items.items()],
         )
         self._db.commit()
 

@@ -1,0 +1,72 @@
+"""Token states of every sentence / item / row, and the late-interaction match of a question against them.
+
+A sentence's pooled vector is one point for all its words; a paraphrase that answers in other words («тәуелді» for
+«байланысты», a clause moved) often sits no closer to the question than its neighbours do. Matching each question
+token with its closest token of the sentence (MaxSim, as in ColBERT) reads the sentence word by word in context: on
+the train set it picks the answering sentence of the top chunks for 98 of 146 questions where the pooled vector
+picks 79 (docs/quality.md). The answer model reads it as features; nothing here is fitted.
+
+The states come from the embedder's own encoder (`TokenEmbedder`), read as passages; an index stores them as one
+float16 matrix of rows (tokens) with each unit's offset into it, memory-mapped when served.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROWS, OFFSETS = "unit-tokens.npy", "unit-tokens-offsets.npy"
+
+
+@dataclass(frozen=True)
+class TokenRows:
+    """Unit u's token states are rows[offsets[u]:offsets[u + 1]] (L2-normalised, float16)."""
+
+    rows: np.ndarray  # [tokens, dim]
+    offsets: np.ndarray  # int64 [units + 1]
+
+    @classmethod
+    def of(cls, states: list[np.ndarray], dim: int) -> TokenRows:
+        offsets = np.cumsum([0, *(len(s) for s in states)]).astype(np.int64)
+        rows = np.concatenate(states).astype(np.float16) if states else np.zeros((0, dim), np.float16)
+        return cls(rows.reshape(-1, dim), offsets)
+
+    @property
+    def units(self) -> int:
+        return len(self.offsets) - 1
+
+    def unit(self, u: int) -> np.ndarray:
+        return np.asarray(self.rows[self.offsets[u] : self.offsets[u + 1]], np.float32)
+
+    def save(self, folder: Path) -> None:
+        np.save(folder / ROWS, self.rows)
+        np.save(folder / OFFSETS, self.offsets)
+
+    @classmethod
+    def load(cls, folder: Path) -> TokenRows | None:
+        """The stored rows (memory-mapped), None for an index built without them."""
+        if not (folder / OFFSETS).exists():
+            return None
+        rows, offsets = np.load(folder / ROWS, mmap_mode="r"), np.load(folder / OFFSETS)
+        if offsets.ndim != 1 or len(offsets) == 0 or offsets[0] != 0 or offsets[-1] != len(rows):
+            raise ValueError(f"{OFFSETS} does not describe the {len(rows)} rows of {ROWS}")
+        return cls(rows, offsets)
+
+
+def maxsim(question: np.ndarray | None, tokens: TokenRows | None, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit: the mean over the question's tokens of each one's best cosine with the unit's tokens, and the mean
+    over the unit's tokens of each one's best cosine with the question's (how much of the sentence the question
+    covers). Zeros where either side has no states."""
+    n = len(units)
+    if question is None or tokens is None or not len(question) or not n:
+        return np.zeros(n), np.zeros(n)
+    q = np.asarray(question, np.float32)
+    found, cover = np.zeros(n), np.zeros(n)
+    for j, u in enumerate(np.asarray(units, np.int64)):
+        rows = tokens.unit(int(u))
+        if len(rows):
+            sims = q @ rows.T
+            found[j], cover[j] = float(sims.max(axis=1).mean()), float(sims.max(axis=0).mean())
+    return found, cover
