@@ -192,14 +192,17 @@ class OnePassQuery:
         window), one text per core."""
         dim = self._model.dim  # type: ignore[attr-defined]
         out: list[np.ndarray] = []
-        for at in range(0, len(texts), STATES_BATCH):  # bounds the buffer: STATES_BATCH × MAX_TOKENS rows
+        for at in range(0, len(texts), STATES_BATCH):
             part = texts[at : at + STATES_BATCH]
-            rows = np.empty((len(part), MAX_TOKENS, dim), np.float32)
+            # a text has at most a token per character (and the word-start marker): sentences need far fewer rows
+            # than a whole window, and the buffer holds STATES_BATCH × cap of them
+            cap = min(MAX_TOKENS, max(len(t) for t in part) + 2)
+            rows = np.empty((len(part), cap, dim), np.float32)
             counts = np.zeros(len(part), np.int32)
             raw = (ctypes.c_char_p * len(part))(*[t.encode("utf-8") for t in part])
             floats, ints = ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_int32)
             self._states(
-                self._engine, raw, len(part), prefix.encode("utf-8"), self.threads, MAX_TOKENS,
+                self._engine, raw, len(part), prefix.encode("utf-8"), self.threads, cap,
                 rows.ctypes.data_as(floats), counts.ctypes.data_as(ints),
             )  # fmt: skip
             out += [normalised_rows(rows[i, : counts[i]]) for i in range(len(part))]
