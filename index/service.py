@@ -133,9 +133,7 @@ class QAService:
         s = self.settings
         return analyse_question(question, self.vocab, self.index.lexical.prefix, s.retrieval.max_question_chars)
 
-    def encode(
-        self, text: str
-    ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None, np.ndarray | None]:
+    def encode(self, text: str) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None, np.ndarray | None]:
         """A question's dense vector, its sparse terms and its tokens' states when the index has them (one encoder
         pass for all three)."""
         if self._tokens:
