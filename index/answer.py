@@ -127,7 +127,7 @@ class ScoredSpan:
 
 def term_overlap(q_tokens: list[str], unit_tokens: set[str], idf: dict[str, float]) -> float:
     """IDF-weighted share of the question's words present in the unit."""
-    weights = {t: idf.get(t, 0.0) for t in set(q_tokens)}
+    weights = {t: idf.get(t, 0.0) for t in dict.fromkeys(q_tokens)}  # in question order: sums alike in every process
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in unit_tokens) / total if total else 0.0
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -245,3 +248,21 @@ def test_an_amount_in_a_unit_no_answering_passage_gives_is_abstained(without_con
     assert hours.abstained and hours.answer is None and hours.abstain_reason == "no_amount"
     round_the_clock = service.ask("Байланыс орталығы сағат нешеге дейін жұмыс істейді?")
     assert not round_the_clock.abstained and "тәулік бойы" in round_the_clock.answer.text
+
+
+def test_word_overlap_is_the_same_in_every_process() -> None:
+    """Python salts string hashes per process; summed in set order, 0.1 + 0.2 + 0.3 came out 0.6 or
+    0.6000000000000001 from run to run, and `python -m index train` wrote a different model file each time."""
+    code = (
+        "from index.answer import term_overlap; "
+        "print(repr(term_overlap(list('abcdef'), set('abcd'), dict(zip('abcdef', (0.1, 0.2, 0.3, 0.7, 0.11, 0.13))))))"
+    )
+    root = Path(__file__).parents[2]
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code], cwd=root, env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True, text=True, check=True, timeout=60,
+        ).stdout
+        for seed in range(12)
+    }
+    assert len(seen) == 1, seen
