@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from index.target_match import TargetIndex, answer_from_targets  # noqa: E402
-from index.targets import TargetRow  # noqa: E402
+from index.target_store import load_rows  # noqa: E402
 
 
 def main() -> None:
@@ -29,7 +29,9 @@ def main() -> None:
     ap.add_argument("--index", type=Path, default=ROOT / "artifacts" / "index")
     ap.add_argument("--questions", type=Path, default=ROOT.parent / "shared" / "eval" / "train.jsonl")
     args = ap.parse_args()
-    rows = [TargetRow(**json.loads(line)) for line in (args.index / "targets.jsonl").open(encoding="utf-8")]
+    rows = load_rows(args.index)
+    if rows is None:
+        sys.exit(f"no target rows in {args.index}: python -m index build")
     questions = [json.loads(line)["question"] for line in args.questions.open(encoding="utf-8")]
     print(f"{len(rows)} rows, {len(questions)} questions")
     for n in args.copies:

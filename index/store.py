@@ -246,54 +246,45 @@ class EmbeddingCache:
     def _key(self, text: str) -> str:
         return hashlib.sha256((self._salt + "\0" + text).encode()).hexdigest()
 
-    def get_many(self, texts: list[str]) -> dict[str, np.ndarray]:
+    def _get(self, texts: list[str], kind: str) -> dict[str, bytes]:
+        """The stored blobs of the texts that have one, by text; `kind` keeps vectors, terms and states apart."""
         out = {}
         for t in texts:
-            row = self._db.execute("SELECT vec FROM vectors WHERE key = ?", (self._key(t),)).fetchone()
+            row = self._db.execute("SELECT vec FROM vectors WHERE key = ?", (self._key(kind + t),)).fetchone()
             if row:
-                out[t] = np.frombuffer(row[0], dtype=np.float32)
+                out[t] = row[0]
         return out
 
-    def put_many(self, items: dict[str, np.ndarray]) -> None:
+    def _put(self, items: dict[str, bytes], kind: str) -> None:
         self._db.executemany(
-            "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-            [(self._key(t), np.asarray(v, np.float32).tobytes()) for t, v in items.items()],
+            "INSERT OR REPLACE INTO vectors VALUES (?, ?)", [(self._key(kind + t), b) for t, b in items.items()]
         )
         self._db.commit()
+
+    def get_many(self, texts: list[str]) -> dict[str, np.ndarray]:
+        return {t: np.frombuffer(b, dtype=np.float32) for t, b in self._get(texts, "").items()}
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        self._put({t: np.asarray(v, np.float32).tobytes() for t, v in items.items()}, "")
 
     def get_sparse(self, texts: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         out = {}
-        for t in texts:
-            row = self._db.execute("SELECT vec FROM vectors WHERE key = ?", (self._key("sparse\0" + t),)).fetchone()
-            if row:
-                half = len(row[0]) // 2
-                out[t] = (np.frombuffer(row[0][:half], np.int32), np.frombuffer(row[0][half:], np.float32))
+        for t, b in self._get(texts, "sparse\0").items():
+            half = len(b) // 2
+            out[t] = (np.frombuffer(b[:half], np.int32), np.frombuffer(b[half:], np.float32))
         return out
 
     def put_sparse(self, items: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
-        self._db.executemany(
-            "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-            [
-                (self._key("sparse\0" + t), np.asarray(i, np.int32).tobytes() + np.asarray(v, np.float32).tobytes())
-                for t, (i, v) in items.items()
-            ],
+        self._put(
+            {t: np.asarray(i, np.int32).tobytes() + np.asarray(v, np.float32).tobytes() for t, (i, v) in items.items()},
+            "sparse\0",
         )
-        self._db.commit()
 
     def get_tokens(self, texts: list[str], dim: int) -> dict[str, np.ndarray]:
-        out = {}
-        for t in texts:
-            row = self._db.execute("SELECT vec FROM vectors WHERE key = ?", (self._key("tokens\0" + t),)).fetchone()
-            if row:
-                out[t] = np.frombuffer(row[0], np.float16).reshape(-1, dim)
-        return out
+        return {t: np.frombuffer(b, np.float16).reshape(-1, dim) for t, b in self._get(texts, "tokens\0").items()}
 
     def put_tokens(self, items: dict[str, np.ndarray]) -> None:
-        self._db.executemany(
-            "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-            [(self._key("tokens\0" + t), np.asarray(v, np.float16).tobytes()) for t, v in items.items()],
-        )
-        self._db.commit()
+        self._put({t: np.asarray(v, np.float16).tobytes() for t, v in items.items()}, "tokens\0")
 
     def close(self) -> None:
         self._db.close()

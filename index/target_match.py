@@ -147,7 +147,7 @@ class TargetIndex:
                 shared[i] += self.idf[k]
         score = {i: math.sqrt(s / self._weight[i] * s / q_total) for i, s in shared.items()}
         bonus: dict[int, float] = {}
-        for rank, (hdoc, hs, he) in enumerate(hits[:3]):
+        for rank, (hdoc, hs, he) in enumerate(hits[:3] if hit_bonus else ()):
             for i in self._overlapping(hdoc, hs, he):
                 bonus.setdefault(i, hit_bonus / (1 + rank))  # the best-ranked hit on a statement counts
         for i, b in bonus.items():
@@ -162,6 +162,12 @@ class TargetIndex:
 
 def _years(question: str) -> set[int]:
     return {int(y) for y in re.findall(r"\b(?:19|20)\d{2}\b", question)}
+
+
+def _of_years(rows: Iterable[TargetRow], asked: set[int]) -> tuple[TargetRow, ...]:
+    """The rows of the years a question names, or all of them when it names none of theirs."""
+    rows = tuple(rows)
+    return tuple(r for r in rows if r.year in asked) or rows
 
 
 def answer_from_targets(
@@ -188,10 +194,9 @@ def answer_from_targets(
     if best < min_score or best - second < margin:
         return None
     (doc, start, end), rows = index.groups[i]
-    if not asks_for_target(question, {r.year for r in rows}):
+    if not asks_for_target(question, index.years[i]):
         return None
-    chosen = [r for r in rows if r.year in asked] or rows
-    return TargetMatch(tuple(chosen), doc, start, end, round(best, 4))
+    return TargetMatch(_of_years(rows, asked), doc, start, end, round(best, 4))
 
 
 def rows_at(question: str, index: TargetIndex, doc: str, start: int, end: int) -> TargetMatch | None:
@@ -201,7 +206,5 @@ def rows_at(question: str, index: TargetIndex, doc: str, start: int, end: int) -
     found = [index.groups[i] for i in index.statements_at(doc, start, end)]
     if not found:
         return None
-    rows = [r for _, group in found for r in group]
-    asked = _years(question)
-    chosen = [r for r in rows if r.year in asked] or rows
-    return TargetMatch(tuple(chosen), doc, min(k[1] for k, _ in found), max(k[2] for k, _ in found), 0.0)
+    rows = _of_years((r for _, group in found for r in group), _years(question))
+    return TargetMatch(rows, doc, min(k[1] for k, _ in found), max(k[2] for k, _ in found), 0.0)
