@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from .errors import JauapError
+from .onepass import normalise_rows
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +43,6 @@ class Embedder(Protocol):
 def cache_id(embedder: object) -> str:
     """The embedding cache's key for an embedder's vectors: its id, unless its passage vectors depend on more."""
     return str(getattr(embedder, "cache_id", None) or embedder.id)  # type: ignore[attr-defined]
-
-
-def normalise_rows(v: np.ndarray) -> np.ndarray:
-    """L2-normalised float32 rows (a zero row stays zero): passage and question vectors, and token states."""
-    v = np.asarray(v, dtype=np.float32)
-    v = v if v.ndim == 2 else v.reshape(len(v), -1)
-    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
 
 
 @runtime_checkable

@@ -26,8 +26,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .embedders import normalise_rows
-
 log = logging.getLogger(__name__)
 
 SOURCE = Path(__file__).with_name("onepass.c")
@@ -102,6 +100,13 @@ class QueryPass(NamedTuple):
     dense: np.ndarray
     terms: tuple[np.ndarray, np.ndarray]
     states: np.ndarray | None  # [tokens, dim], the question's own tokens (asked for with `states=True`)
+
+
+def normalise_rows(v: np.ndarray) -> np.ndarray:
+    """L2-normalised float32 rows (a zero row stays zero): passage and question vectors, and token states."""
+    v = np.asarray(v, dtype=np.float32)
+    v = v if v.ndim == 2 else v.reshape(len(v), -1)
+    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
 
 
 class CallThreads:
