@@ -112,7 +112,8 @@ class RetrievalSettings(Section):
     answer_chunks: int = Field(3, ge=1, description="The answering sentence is looked for in this many top chunks.")
     target_answers: bool = Field(
         True,
-        description="A question that clearly asks for one programme target is answered by its row (docs/targets.md).",
+        description="A programme target statement answers a question when the fitted target gate (or, without one, "
+        "the word match) says it answers better than the chosen sentence; its rows are shown (docs/targets.md).",
     )
     dense_weight: float = Field(0.5, description="Weight of the dense lists in fusion (lexical lists get 1 - it).")
     reranker: str = Field("", description="Optional reranker stage: '' = off, 'st:<cross-encoder id or path>'.")

@@ -25,6 +25,12 @@ err = Console(stderr=True)
 EVAL_DIR = Path("..") / "shared" / "eval"  # the evaluation sets beside the checkout (run from its root)
 DEV_SET = EVAL_DIR / "dev.jsonl"
 TRAIN_SETS = [EVAL_DIR / "train.jsonl", Path(__file__).parent / "trained" / "near-miss.jsonl"]
+# the target gate also learns from our written questions (benchmarks/questions): train has 13 target questions
+GATE_SETS = [
+    *TRAIN_SETS,
+    *(Path(__file__).parents[1] / "benchmarks" / "questions" / f"written-{name}.jsonl"
+      for name in ("targets", "answerable", "near-miss")),
+]
 
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (default: JAUAP_INDEX_DIR).")]
 
@@ -219,10 +225,15 @@ def train(
     ranker: Annotated[
         bool, typer.Option(help="Fit a learned chunk ranker too (off: cross-validation shows fusion ranks better).")
     ] = False,
+    gate_only: Annotated[
+        bool, typer.Option(help="Refit only the target gate of the index's answer model (its other parts kept).")
+    ] = False,
 ) -> None:
-    """Fit the answer model (ranker, answer sentence, abstention) on train questions; write it beside the index."""
+    """Fit the answer model (ranker, answer sentence, abstention) on train questions, then its target gate on those
+    and our written questions; write it beside the index."""
     from .evaluate import load_questions
-    from .learned import BUNDLED, MODEL_FILE
+    from .learned import BUNDLED, MODEL_FILE, AnswerModel
+    from .target_training import fit_target_gate
     from .training import collect, fit
 
     sets = questions or TRAIN_SETS
@@ -232,8 +243,15 @@ def train(
         if not p.is_file():
             raise JauapError(f"No question file at {p}.")
     service = _service(index, answer_model=False)
-    items = collect(service, _about(service, [q for p in sets for q in load_questions(p)]))
-    model = fit(service, items, progress=lambda m: err.print(f"fitting {m}"), rank=ranker)
+    if gate_only:
+        model = AnswerModel.read(service.index.path / MODEL_FILE)
+    else:
+        items = collect(service, _about(service, [q for p in sets for q in load_questions(p)]))
+        model = fit(service, items, progress=lambda m: err.print(f"fitting {m}"), rank=ranker)  # the gate reads it
+    gate_sets = sets if questions else [p for p in GATE_SETS if p.is_file()]
+    err.print(f"fitting the target gate on {', '.join(p.name for p in gate_sets)}")
+    gate_items = collect(service, _about(service, [q for p in gate_sets for q in load_questions(p)]))
+    model.target_gate = fit_target_gate(service, model, gate_items)
     out = service.index.path / MODEL_FILE
     text = model.to_json()
     out.write_text(text, encoding="utf-8")
@@ -245,6 +263,9 @@ def train(
         f"{model.abstainer.threshold:.3f}; out of fold, wrongly abstained {oof['wrongly_abstained']:.3f}, "
         f"unanswerable abstained {oof['unanswerable_abstained']}"
     )
+    gate = model.target_gate
+    err.print(f"target gate: threshold {gate.model.threshold:.2f}, out of fold {gate.meta['out_of_fold']}" if gate
+              else "no target gate: this index has no statement token states (target questions: the word match)")
 
 
 @app.command()

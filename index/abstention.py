@@ -2,7 +2,7 @@
 
 The one rule kept in front of any model: a year or a code the documents never mention ("2025", "5G") cannot be
 answered from them, whatever the passages look like. Everything else is a probability that the chosen sentence
-answers (`learned.Abstainer`), thresholded where cross-validation on the train set keeps wrong refusals at
+answers (`logistic.Logistic`), thresholded where cross-validation on the train set keeps wrong refusals at
 most 5 %. An index without a fitted model keeps the hand rules it had before (confidence, unit asked for, latent
 concept) — they were fitted on the dev set and serve as the baseline the model is compared with.
 """

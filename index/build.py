@@ -26,6 +26,7 @@ from .learned import answer_model_for
 from .lexical import LexicalIndex
 from .models import Chunk
 from .store import FORMAT_VERSION, EmbeddingCache, Manifest, StoredIndex, corpus_hash, read_manifest, write_index
+from .target_match import statement_spans
 from .target_store import extract_corpus
 from .targets import EXTRACTOR_VERSION
 from .text import ANALYSER_VERSION, clean, words
@@ -165,6 +166,7 @@ def build_index(
         chunks.extend(chunk_document(doc, rs.chunk_chars, first_id=len(chunks)))
     documents = {d.id: d for d in corpus.documents}
 
+    targets = extract_corpus(corpus.documents)
     texts = [passage_text(c) for c in chunks]
     units = [u for c in chunks for u in unit_texts(c, documents[c.doc].text)]  # BM25 and latent terms
     read = [u for c in chunks for u in unit_texts(c, documents[c.doc].text, rs.unit_label_words)]  # vectors
@@ -174,12 +176,15 @@ def build_index(
         unit_sparse = None
         if rs.sparse and isinstance(embedder, SparseEmbedder):
             unit_sparse = sparse_cached(embedder, cache, units, rs.embed_batch, sparse_progress)
-        unit_tokens = None
+        unit_tokens = target_tokens = None
         if rs.token_states and isinstance(embedder, TokenEmbedder) and embedder.has_token_states:
             # the bare sentence, without its heading: the sentences of one chunk share it, and it would match the
             # question's topic words in every one of them alike
             plain = [clean(documents[c.doc].text[s:e]) for c in chunks for s, e in c.units]
             unit_tokens = tokens_cached(embedder, cache, plain, rs.embed_batch, tokens_progress)
+            # the target statements' own, read the same way: the target gate matches a question with each of them
+            said = [clean(documents[d].text[s:e]) for d, s, e in statement_spans(targets)]
+            target_tokens = tokens_cached(embedder, cache, said, rs.embed_batch)
     finally:
         cache.close()
     chunk_vectors, unit_vectors = vectors[: len(texts)], vectors[len(texts) :]
@@ -207,7 +212,7 @@ def build_index(
     )
     stored = StoredIndex(
         manifest, documents, chunks, dense, unit_vectors, lexical, unit_lexical, rs.index_dir, unit_sparse,
-        chunk_ngrams, targets=[r.to_dict() for r in extract_corpus(corpus.documents)], unit_tokens=unit_tokens,
+        chunk_ngrams, targets=[r.to_dict() for r in targets], unit_tokens=unit_tokens, target_tokens=target_tokens,
     )  # fmt: skip
     path = write_index(rs.index_dir, stored, answer_model_for(stored, rs.index_dir))
     log.info("index built at %s: %d documents, %d chunks, %d embedded", path, len(documents), len(chunks), n1)

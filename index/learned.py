@@ -24,10 +24,12 @@ from .abstention import explain
 from .answer import Asks, ScoredSpan, UnitCandidate, best_by_hand
 from .errors import JauapError
 from .features import FEATURES_VERSION, abstain_features, missing_terms, ranker_features, span_features, unit_concepts
+from .logistic import Logistic
 from .models import AbstainReason
 from .ranking import Ranked
 from .retrievers import Candidates, QuestionContext
 from .store import StoredIndex
+from .target_gate import TargetGate
 from .token_states import maxsim
 
 if TYPE_CHECKING:
@@ -90,32 +92,6 @@ def predict(booster: lgb.Booster, x: np.ndarray) -> np.ndarray:
     return booster.predict(x, num_threads=1) if len(x) else np.zeros(0)
 
 
-@dataclass(frozen=True)
-class Abstainer:
-    """Logistic regression on standardised `features.ABSTAIN`; abstain below `threshold`."""
-
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
-    threshold: float
-
-    def probability(self, x: np.ndarray) -> float:
-        z = float(((x[0] - self.mean) / self.scale) @ self.coef + self.intercept)
-        return 1 / (1 + np.exp(-z))
-
-    def to_dict(self) -> dict:
-        return {
-            "mean": self.mean.tolist(), "scale": self.scale.tolist(), "coef": self.coef.tolist(),
-            "intercept": self.intercept, "threshold": self.threshold,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict) -> Abstainer:
-        arr = {k: np.array(d[k], np.float64) for k in ("mean", "scale", "coef")}
-        return cls(**arr, intercept=float(d["intercept"]), threshold=float(d["threshold"]))
-
-
 @dataclass
 class SpanCandidates:
     units: list[UnitCandidate]
@@ -150,12 +126,18 @@ def abstention_input(
 
 
 class AnswerModel:
-    def __init__(self, meta: dict, ranker: lgb.Booster | None, span: lgb.Booster, abstainer: Abstainer) -> None:
+    def __init__(
+        self, meta: dict, ranker: lgb.Booster | None, span: lgb.Booster, abstainer: Logistic,
+        target_gate: TargetGate | None = None,
+    ) -> None:
         self.meta = meta
         # None: the fused ranking stands (a learned one is kept only where cross-validation shows it helps)
         self.ranker = LearnedRanker(ranker, int(meta["pool"])) if ranker is not None else None
         self.span = span
         self.abstainer = abstainer
+        # whether a target statement answers instead of the chosen sentence; it reads this model's probability, so
+        # it is fitted after it (index.target_training); None: the word match of index.target_match decides
+        self.target_gate = target_gate
 
     def answer(self, service: QAService, r: Retrieval, asks: Asks) -> Decision:
         cands = span_candidates(service, r, asks)
@@ -177,6 +159,7 @@ class AnswerModel:
             {
                 **self.meta, "ranker": self.ranker.booster.model_to_string() if self.ranker else None,
                 "span": self.span.model_to_string(), "abstainer": self.abstainer.to_dict(),
+                "target_gate": self.target_gate.to_dict() if self.target_gate else None,
             },
             ensure_ascii=False, indent=1, sort_keys=True,
         )
@@ -188,11 +171,12 @@ class AnswerModel:
             ranker_text = d.pop("ranker")
             ranker = lgb.Booster(model_str=ranker_text) if ranker_text else None
             span = lgb.Booster(model_str=d.pop("span"))
-            abstainer = Abstainer.from_dict(d.pop("abstainer"))
+            abstainer = Logistic.from_dict(d.pop("abstainer"))
+            gate = TargetGate.from_dict(d.pop("target_gate", None))
         except (OSError, ValueError, KeyError, lgb.basic.LightGBMError) as exc:
             msg = f"The answer model {path} is unreadable ({exc}). Fit it again: python -m index train"
             raise JauapError(msg) from exc
-        return cls(d, ranker, span, abstainer)
+        return cls(d, ranker, span, abstainer, gate)
 
 
 def load_answer_model(index: StoredIndex, settings: Settings) -> AnswerModel | None:

@@ -42,8 +42,9 @@ from .retrievers import (
     search_all,
 )
 from .store import StoredIndex, read_index, read_manifest
-from .target_match import answer_from_targets, rows_at
-from .target_store import book_for
+from .target_gate import candidate
+from .target_match import TargetMatch, answer_from_targets, rows_at
+from .target_store import TargetBook, book_for
 from .unit_scores import SparseRows, UnitSims, stored_rows
 from .vocabulary import Vocabulary
 
@@ -211,19 +212,30 @@ class QAService:
             rest = [c for c in citations if not (c.doc == pin.doc and c.start < pin.end and pin.start < c.end)]
             span = Span(pinned.doc, pinned.start, pinned.end, pinned.text)
             return Answer(question, span, [pin, *rest][: len(citations)], False, max(conf, pinned.similarity), True)
-        targets = book_for(self).index if self.settings.retrieval.target_answers else None
-        hits = [(c.doc, c.start, c.end) for c in citations[:3]]
-        target = answer_from_targets(q.text, targets, hits) if targets is not None else None
-        if target is not None:  # one indicator matches clearly: its statement answers, with its year and value
+        book = book_for(self) if self.settings.retrieval.target_answers else None
+        span = None if reason or best is None else best.span
+        target = self.target_answer(r, book, conf, span, citations) if book is not None else None
+        if target is not None:  # a target statement answers, with its indicator, year and value
             span = Span(target.doc, target.start, target.end, self.texts[target.doc][target.start : target.end])
             return Answer(question, span, answer_first(citations, span), False, conf, target=target)
-        span = None if reason or best is None else best.span
         if span is not None and self.model is not None:
             citations = answer_first(citations, span)
         rows = None
-        if span is not None and targets is not None:  # a target statement answered, whichever path chose it
-            rows = rows_at(q.text, targets, span.doc, span.start, span.end)
+        if span is not None and book is not None:  # a target statement answered, whichever path chose it
+            rows = rows_at(q.text, book.index, span.doc, span.start, span.end)
         return Answer(question, span, citations, reason is not None, conf, abstain_reason=reason, target=rows)
+
+    def target_answer(
+        self, r: Retrieval, book: TargetBook, probability: float, span: Span | None, citations: list[Citation]
+    ) -> TargetMatch | None:
+        """The target statement that answers instead of the chosen sentence (`span`, None when refused), if any: the
+        answer model's fitted gate where the index stored the statements' token states, else the word match."""
+        q = r.query.text
+        gate = self.model.target_gate if self.model is not None else None
+        if gate is not None and book.tokens is not None and r.ctx.states is not None:
+            at = (span.doc, span.start, span.end) if span is not None else None
+            return gate.match(q, book.index, candidate(q, r.ctx.states, book.index, book.tokens, probability, at))
+        return answer_from_targets(q, book.index, [(c.doc, c.start, c.end) for c in citations[:3]])
 
     def answer_units(self, r: Retrieval, asks: Asks) -> list[UnitCandidate]:
         """Every sentence / item / row of the top chunks, scored by hand: where the answering one is chosen."""

@@ -27,7 +27,7 @@ from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, In
 from .lexical import LexicalIndex
 from .models import Chunk, Document, DocumentInfo
 from .text import ANALYSER_VERSION
-from .token_states import TokenRows
+from .token_states import TARGET_TOKENS, TokenRows
 
 MANIFEST = "manifest.json"
 TARGETS = "targets.jsonl"  # read by index.target_store, not by read_index
@@ -70,6 +70,7 @@ class StoredIndex:
     chunk_ngrams: LexicalIndex | None = None  # BM25 over character n-grams of the chunks: typos, unseen endings
     targets: list[dict] | None = None  # programme target rows (index.targets), written as targets.jsonl
     unit_tokens: TokenRows | None = None  # the units' token states (index.token_states), when the embedder gives them
+    target_tokens: TokenRows | None = None  # the target statements' token states (index.target_gate), likewise
 
 
 def corpus_hash(documents: list[Document]) -> str:
@@ -106,6 +107,8 @@ def write_index(index_dir: Path, stored: StoredIndex, extra: dict[str, str] | No
         stored.chunk_ngrams.save(tmp / "lexical-ngrams")
     if stored.unit_tokens is not None:
         stored.unit_tokens.save(tmp)
+    if stored.target_tokens is not None:
+        stored.target_tokens.save(tmp, TARGET_TOKENS)
     for name, text in (extra or {}).items():
         (tmp / name).write_text(text, encoding="utf-8")
     if stored.targets is not None:

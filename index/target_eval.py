@@ -78,24 +78,34 @@ def evaluate_matcher(
     return score
 
 
-def evaluate_override(service, questions: Sequence[dict], index: TargetIndex, texts: dict[str, str]) -> dict:
-    """answer@1 per question type, as `service` answers (built with JAUAP_TARGET_ANSWERS=false) and with a target
-    match overriding its answer span, as `ask` does (the matcher reads the service's top citations)."""
+def evaluate_override(before, after, questions: Sequence[dict], texts: dict[str, str]) -> dict:
+    """answer@1 per question type as `before` answers (built with JAUAP_TARGET_ANSWERS=false) and as `after` does
+    (target answers on: the fitted gate, or the word match where the index or model has none); how often a target
+    statement answered, rightly or not, and the unanswerable questions `before` refused that `after` answers."""
     by_type: dict[str, list[int]] = {}
+    fired = right = refusals_lost = 0
     for q in questions:
+        a, b = before.ask(q["question"]), after.ask(q["question"])
+        if b.target is not None and b.target.score > 0:  # the target path chose it (not rows shown for the model's)
+            fired += 1
+            right += _answers(b, q, texts)
         if not q.get("gold"):
+            refusals_lost += a.abstained and not b.abstained
             continue
-        answer = service.ask(q["question"])
-        hits = [(c.doc, c.start, c.end) for c in answer.citations]
-        span = (answer.answer.doc, answer.answer.start, answer.answer.end) if answer.answer else None
-        before = span is not None and hits_gold(*span, texts[span[0]], q["doc"], q["gold"])
-        m = answer_from_targets(q["question"], index, hits)
-        if m is not None:
-            span = (m.doc, m.start, m.end)
-        after = span is not None and hits_gold(*span, texts[span[0]], q["doc"], q["gold"])
         row = by_type.setdefault(q.get("type", "?"), [0, 0, 0])
         row[0] += 1
-        row[1] += before
-        row[2] += after
+        row[1] += _answers(a, q, texts)
+        row[2] += _answers(b, q, texts)
     total = [sum(v[i] for v in by_type.values()) for i in range(3)]
-    return {"ALL": total, **by_type, "columns": ["answerable", "answer@1 before", "answer@1 with targets"]}
+    return {
+        "ALL": total, **by_type, "columns": ["answerable", "answer@1 before", "answer@1 with targets"],
+        "target_answers": {"fired": fired, "right": right, "wrong": fired - right},
+        "unanswerable_refusals_lost": refusals_lost,
+    }
+
+
+def _answers(answer, q: dict, texts: dict[str, str]) -> bool:
+    span = answer.answer
+    return bool(q.get("gold")) and span is not None and hits_gold(
+        span.doc, span.start, span.end, texts[span.doc], q.get("doc", ""), q["gold"]
+    )

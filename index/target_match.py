@@ -83,13 +83,22 @@ def asks_for_figure(question: str) -> bool:
     return "%" in question or any(f.startswith(c) for f in folded for c in _CUES)
 
 
-def asks_for_target(question: str, years: set[int | None]) -> bool:
-    """A target, not a state: «болуы тиіс / жоспарланған / оқытылмақ / должен / планируется», or a year the
-    indicator has a target for. «2008 жылғы деректер бойынша қанша?» asks for a fact the analysis states."""
+def says_target(question: str) -> bool:
+    """Words that ask what should be reached: «болуы тиіс / жоспарланған / оқытылмақ / должен / планируется»."""
     folded = [fold(w) for w in words(question)]
-    if any(c in f for f in folded for c in _TARGET_CUES) or any(re.search(r"[мбп]ак$", f) for f in folded):
-        return True
-    return bool(_years(question) & years)
+    return any(c in f for f in folded for c in _TARGET_CUES) or any(re.search(r"[мбп]ак$", f) for f in folded)
+
+
+def asks_for_target(question: str, years: set[int | None]) -> bool:
+    """A target, not a state: a target word (`says_target`), or a year the indicator has a target for.
+    «2008 жылғы деректер бойынша қанша?» asks for a fact the analysis states."""
+    return says_target(question) or bool(years_in(question) & years)
+
+
+def statement_spans(rows: Iterable[TargetRow]) -> list[tuple[str, int, int]]:
+    """(doc, start, end) of each statement, in the order of its first row: `TargetIndex.groups`' order, which the
+    statements' stored token states follow."""
+    return list(dict.fromkeys((r.doc, r.start, r.end) for r in rows))
 
 
 class TargetIndex:
@@ -99,7 +108,7 @@ class TargetIndex:
         groups: dict[tuple[str, int, int], list[TargetRow]] = defaultdict(list)
         for r in rows:
             groups[(r.doc, r.start, r.end)].append(r)
-        self.groups = list(groups.items())
+        self.groups = list(groups.items())  # in `statement_spans` order
         self._starts: dict[str, list[tuple[int, int]]] = defaultdict(list)  # per doc: (start, group), in order
         for i, ((doc, start, _), _) in enumerate(self.groups):
             self._starts[doc].append((start, i))
@@ -160,11 +169,11 @@ class TargetIndex:
         return [i for _, i in starts[:last] if self.groups[i][0][2] > start]
 
 
-def _years(question: str) -> set[int]:
+def years_in(question: str) -> set[int]:
     return {int(y) for y in re.findall(r"\b(?:19|20)\d{2}\b", question)}
 
 
-def _of_years(rows: Iterable[TargetRow], asked: set[int]) -> tuple[TargetRow, ...]:
+def of_years(rows: Iterable[TargetRow], asked: set[int]) -> tuple[TargetRow, ...]:
     """The rows of the years a question names, or all of them when it names none of theirs."""
     rows = tuple(rows)
     return tuple(r for r in rows if r.year in asked) or rows
@@ -184,7 +193,7 @@ def answer_from_targets(
     if not index.groups or not asks_for_figure(question):
         return None
     ranked = index.scores(question, hits, hit_bonus)
-    asked = _years(question)
+    asked = years_in(question)
     if asked & index.all_years:  # «2020 жылға …»: an indicator without a 2020 target cannot answer it
         ranked = [(s, i) for s, i in ranked if asked & index.years[i]]
     if not ranked:  # no statement shares a word with the question
@@ -196,7 +205,7 @@ def answer_from_targets(
     (doc, start, end), rows = index.groups[i]
     if not asks_for_target(question, index.years[i]):
         return None
-    return TargetMatch(_of_years(rows, asked), doc, start, end, round(best, 4))
+    return TargetMatch(of_years(rows, asked), doc, start, end, round(best, 4))
 
 
 def rows_at(question: str, index: TargetIndex, doc: str, start: int, end: int) -> TargetMatch | None:
@@ -206,5 +215,5 @@ def rows_at(question: str, index: TargetIndex, doc: str, start: int, end: int) -
     found = [index.groups[i] for i in index.statements_at(doc, start, end)]
     if not found:
         return None
-    rows = _of_years((r for _, group in found for r in group), _years(question))
+    rows = of_years((r for _, group in found for r in group), years_in(question))
     return TargetMatch(rows, doc, min(k[1] for k, _ in found), max(k[2] for k, _ in found), 0.0)

@@ -16,10 +16,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .models import Document
 from .store import TARGETS
 from .target_match import TargetIndex, keys
 from .targets import TargetRow, extract_targets
+from .token_states import TARGET_TOKENS, TokenRows
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +60,16 @@ def load_rows(index_dir: Path) -> list[TargetRow] | None:
 
 
 class TargetBook:
-    """All rows, filterable by document, year and words of an indicator (any typing variant)."""
+    """All rows, filterable by document, year and words of an indicator (any typing variant); with the statements'
+    token states when the index stored them (the target gate reads them)."""
 
-    def __init__(self, rows: Iterable[TargetRow]) -> None:
+    def __init__(self, rows: Iterable[TargetRow], tokens: TokenRows | None = None) -> None:
         self.rows = list(rows)
         self.index = TargetIndex(self.rows)
+        if tokens is not None and tokens.units == len(self.index.groups):  # float32 once, not on every question
+            self.tokens: TokenRows | None = TokenRows(np.asarray(tokens.rows, np.float32), tokens.offsets)
+        else:
+            self.tokens = None
 
     def filter(self, doc: str | None = None, year: int | None = None, q: str | None = None) -> list[TargetRow]:
         """Rows in text order; with `q`, the indicators sharing its words, best match first."""
@@ -102,9 +110,21 @@ def book_for(service: Any) -> TargetBook:
         if book is None:
             path = getattr(getattr(service, "index", None), "path", None)
             rows = load_rows(Path(path)) if path is not None else None
+            tokens = None
             if rows is None:
                 documents: list[Document] = [service.document(info.id) for info in service.documents()]
                 rows = extract_corpus(documents)
                 log.info("no %s in the index: %d target rows extracted from its documents", TARGETS, len(rows))
-            book = _books[service] = TargetBook(rows)
+            else:
+                tokens = _tokens(Path(path))
+            book = _books[service] = TargetBook(rows, tokens)
         return book
+
+
+def _tokens(index_dir: Path) -> TokenRows | None:
+    """The statements' stored token states; None (the lexical match answers) when absent or unreadable."""
+    try:
+        return TokenRows.load(index_dir, TARGET_TOKENS)
+    except (OSError, ValueError) as exc:
+        log.warning("%s token states unreadable (%s): target questions are matched by their words", index_dir, exc)
+        return None

@@ -46,6 +46,8 @@ _UNITS: list[tuple[str, str]] = [
     (r"мың\b|тыс\.", "мың"),
 ]
 UNIT = re.compile(r"\s*(?:" + "|".join(f"(?P<u{i}>{p})" for i, (p, _) in enumerate(_UNITS)) + ")", re.I)
+# each unit's words anywhere in a text, at a word start: the units a question asks its figure in
+_NAMED = [(re.compile(rf"(?<!\w)(?:{p})", re.I), name) for p, name in _UNITS]
 # comparisons: (pattern, code) — before the number or right after the value
 AT_LEAST = re.compile(r"\b(?:кемінде|кем\s+емес|не\s+менее|не\s+ниже|как\s+минимум|төмен\s+емес)\b", re.I)
 AT_MOST = re.compile(r"(?:\bаспай\w*|\bаспау\w*|\bне\s+более\b|\bне\s+выше\b|\bне\s+превыш\w*|\bартық\s+емес\b)", re.I)
@@ -80,6 +82,12 @@ def unit_at(text: str, pos: int) -> tuple[str | None, int]:
         if m.group(f"u{i}") is not None:
             return name, m.end()
     return None, pos  # pragma: no cover - one group always matched
+
+
+def units_named(text: str) -> set[str]:
+    """The canonical units a text names anywhere: «қанша пайызға» → {"%"}, «сколько рабочих дней» → {"жұмыс күні",
+    "күн"}; what a question asks its figure in."""
+    return {name for pattern, name in _NAMED if pattern.search(text)}
 
 
 def value_at(text: str, lo: int, hi: int, strict: bool = False) -> Value | None:

@@ -19,7 +19,8 @@ from .models import Document
 from .target_runs import cell_start, indicator_of, run_values, runs
 from .target_values import AT_MOST, YEAR, Value, value_at
 
-EXTRACTOR_VERSION = "3"  # 2: a run of year clauses stops at a list marker; 3: lists under a bare heading
+EXTRACTOR_VERSION = "4"  # 2: a run of year clauses stops at a list marker; 3: lists under a bare heading;
+# 4: the statements' token states are stored beside the rows (index.target_gate)
 
 # «Нысаналы индикаторлар:», «мақсатты индикаторларға жетуге бағытталатын болады:», «Целевые индикаторы:»
 ANCHOR = re.compile(

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-ROWS, OFFSETS = "unit-tokens.npy", "unit-tokens-offsets.npy"
+UNIT_TOKENS = "unit-tokens"  # the units' rows: unit-tokens.npy, unit-tokens-offsets.npy
+TARGET_TOKENS = "target-tokens"  # the programme target statements' (index.target_gate), in TargetIndex group order
 
 
 @dataclass(frozen=True)
@@ -40,18 +41,19 @@ class TokenRows:
     def unit(self, u: int) -> np.ndarray:
         return np.asarray(self.rows[self.offsets[u] : self.offsets[u + 1]], np.float32)
 
-    def save(self, folder: Path) -> None:
-        np.save(folder / ROWS, self.rows)
-        np.save(folder / OFFSETS, self.offsets)
+    def save(self, folder: Path, name: str = UNIT_TOKENS) -> None:
+        np.save(folder / f"{name}.npy", self.rows)
+        np.save(folder / f"{name}-offsets.npy", self.offsets)
 
     @classmethod
-    def load(cls, folder: Path) -> TokenRows | None:
+    def load(cls, folder: Path, name: str = UNIT_TOKENS) -> TokenRows | None:
         """The stored rows (memory-mapped), None for an index built without them."""
-        if not (folder / OFFSETS).exists():
+        rows_file, offsets_file = folder / f"{name}.npy", folder / f"{name}-offsets.npy"
+        if not offsets_file.exists():
             return None
-        rows, offsets = np.load(folder / ROWS, mmap_mode="r"), np.load(folder / OFFSETS)
+        rows, offsets = np.load(rows_file, mmap_mode="r"), np.load(offsets_file)
         if offsets.ndim != 1 or len(offsets) == 0 or offsets[0] != 0 or offsets[-1] != len(rows):
-            raise ValueError(f"{OFFSETS} does not describe the {len(rows)} rows of {ROWS}")
+            raise ValueError(f"{offsets_file.name} does not describe the {len(rows)} rows of {rows_file.name}")
         return cls(rows, offsets)
 
 
@@ -70,3 +72,17 @@ def maxsim(question: np.ndarray | None, tokens: TokenRows | None, units: np.ndar
             sims = q @ rows.T
             found[j], cover[j] = float(sims.max(axis=1).mean()), float(sims.max(axis=0).mean())
     return found, cover
+
+
+def maxsim_all(question: np.ndarray, tokens: TokenRows) -> np.ndarray:
+    """`maxsim`'s first half for every unit at once (one product over all rows, a maximum per unit's segment): the
+    target gate scores every statement for each question. Units without rows score 0."""
+    if not tokens.units or not len(question):
+        return np.zeros(tokens.units)
+    sims = np.asarray(question, np.float32) @ np.asarray(tokens.rows, np.float32).T  # [question tokens, rows]
+    sizes = np.diff(tokens.offsets)
+    full = sizes > 0
+    found = np.zeros(tokens.units)
+    if full.any():
+        found[full] = np.maximum.reduceat(sims, tokens.offsets[:-1][full], axis=1).mean(axis=0)
+    return found

