@@ -7,10 +7,10 @@ import json
 
 import numpy as np
 import pytest
+from test_target_match import DOC, TEXT  # the same four-item list (tests/index is on the path)
 
 from index.learned import BUNDLED, AnswerModel
 from index.logistic import Logistic
-from index.models import Document, DocumentInfo
 from index.target_gate import FEATURES, TargetGate, candidate
 from index.target_match import TargetIndex, statement_spans
 from index.target_training import NEVER, GateRow, fit_gate
@@ -18,14 +18,6 @@ from index.target_values import units_named
 from index.targets import extract_targets
 from index.token_states import TokenRows
 
-TEXT = (
-    "Міндеті: ақпараттық кеңістікті дамыту. Нысаналы индикаторлар: 1) ұлттық жерсеріктік желінің абоненттер саны "
-    "2020 жылы - 500 мың абонент; 2) электрондық қызметтердің жалпы көлемінде ұтқыр электрондық мемлекеттік "
-    "қызметтердің үлесі 2017 жылы - 36 %, 2020 жылы 40 % құрауы тиіс; 3) отандық телесериал түсіру 2017 жылы "
-    "кемінде - 10, 2020 жылы — 20; 4) халықтың компьютерлік сауаттылық деңгейі 2017 жылы - 65 %, 2020 жылы - 80 %. "
-    "Қол жеткізу жолдары"
-)
-DOC = Document(DocumentInfo(id="p.txt", title_kk="P", title_ru="P"), TEXT)
 ROWS = extract_targets(DOC)
 INDEX = TargetIndex(ROWS)
 DIM = len(INDEX.groups) + 1
