@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from jauap.installed import require_installed
+
+require_installed()  # before any third-party import: a clear line, not a ModuleNotFoundError traceback
+
 import argparse
 import os
 import sys

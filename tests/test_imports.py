@@ -53,9 +53,14 @@ def imported(name: str, path: Path, known: dict[str, Path]) -> Iterator[str]:
                 yield target
 
 
+# the entry points' first import, before any dependency (`python -m index` with a bare Python): standard library only,
+# so outside the layers; test_the_installation_check_imports_no_project_module holds it to that
+INSTALL_CHECK = "jauap.installed"
+
+
 def graph() -> dict[str, set[str]]:
     known = modules()
-    return {name: set(imported(name, path, known)) for name, path in known.items()}
+    return {name: set(imported(name, path, known)) - {INSTALL_CHECK} for name, path in known.items()}
 
 
 def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
@@ -104,6 +109,13 @@ def test_no_import_cycle_between_packages() -> None:
             if package_of(source) != package_of(target):
                 between.setdefault(package_of(source), set()).add(package_of(target))
     assert cycles(between) == [], {p: sorted(t) for p, t in between.items()}
+
+
+def test_the_installation_check_imports_no_project_module() -> None:
+    known = modules()
+    assert set(imported(INSTALL_CHECK, known[INSTALL_CHECK], known)) == set()
+    package = ast.parse((ROOT / "jauap" / "__init__.py").read_text(encoding="utf-8"))  # runs first: no imports
+    assert not [node for node in ast.walk(package) if isinstance(node, ast.Import | ast.ImportFrom)]
 
 
 def test_no_import_cycle_between_modules() -> None:
